@@ -1,0 +1,228 @@
+"""Turn figures and animation frames into image files for the site, and the HTML that shows them.
+
+Every chapter draws through this module, so it is the one place that writes files. It draws each
+figure twice, for Material's light and dark palettes, and returns an HTML `<figure>` holding two
+`<img>` tags marked `#only-light` and `#only-dark`. Image sources are relative to the site root and
+start with `figures/`; the MkDocs hook (hooks.py) copies the files into the built site and rewrites
+the sources relative to each page. Files go to a git-ignored folder outside `docs/`, so a build never
+writes into the sources (the live server would rebuild forever).
+
+Tested in tests/test_render.py.
+"""
+
+import html
+import io
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+FIGURES_DIR = Path(os.environ.get("SGD_CACHE_DIR", ROOT / ".cache")) / "figures"
+SITE_PREFIX = "figures/"
+
+THEMES = ("light", "dark")
+
+# Page backgrounds of Material's `default` and `slate` schemes, so figures sit flush on the page.
+# The accent colours are the Okabe-Ito palette (safe for colour-blind readers), lightened for dark.
+PALETTES = {
+    "light": {
+        "bg": "#ffffff", "fg": "#1f2328", "muted": "#6b7280", "grid": "#e5e7eb",
+        "cycle": ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9"],
+    },
+    "dark": {
+        "bg": "#1e2029", "fg": "#e3e5eb", "muted": "#9ca3af", "grid": "#363a47",
+        "cycle": ["#56b4e9", "#ff9e5e", "#3fd4a8", "#e49ccb", "#f0c050", "#9ecbf0"],
+    },
+}
+_FIXED = {
+    "font.size": 11,
+    "axes.titlesize": 11,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.linewidth": 0.8,
+    "legend.frameon": False,
+    "lines.linewidth": 2.2,
+    "svg.hashsalt": "sgd-by-example",  # stable ids inside SVG files: reproducible output
+    "svg.fonttype": "path",  # text as outlines: the page needs no font
+}
+
+
+def style(theme):
+    """Return the matplotlib rcParams for `theme` ("light" or "dark")."""
+    if theme not in PALETTES:
+        raise ValueError(f"theme must be one of {THEMES}, got {theme!r}")
+    p = PALETTES[theme]
+    return {
+        **_FIXED,
+        "figure.facecolor": p["bg"], "axes.facecolor": p["bg"], "savefig.facecolor": p["bg"],
+        "text.color": p["fg"], "axes.labelcolor": p["fg"], "axes.titlecolor": p["fg"],
+        "axes.edgecolor": p["muted"], "xtick.color": p["muted"], "ytick.color": p["muted"],
+        "xtick.labelcolor": p["fg"], "ytick.labelcolor": p["fg"], "grid.color": p["grid"],
+        "legend.labelcolor": p["fg"],
+        "axes.prop_cycle": matplotlib.cycler(color=p["cycle"]),
+    }
+
+
+@contextmanager
+def themed(theme):
+    """Within this block, new figures, axes, lines and legends take `theme`'s colours."""
+    with matplotlib.rc_context(style(theme)):
+        yield PALETTES[theme]
+
+
+def new_figure(width=6.4, height=4.0):
+    """Return a Figure of `width` x `height` inches with an Agg canvas attached (no pyplot state)."""
+    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def grab(fig):
+    """Draw `fig` and return its pixels as an RGB uint8 array of shape (height, width, 3)."""
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+
+
+def blit_frames(fig, artists, update, states):
+    """Return one RGB frame per state: `update(state)` changes `artists`, and only they are redrawn.
+
+    The rest of the figure (axes, ticks, data) is drawn once and reused as the background of every
+    frame, which is what makes an animation of a hundred frames cheap.
+    """
+    for artist in artists:
+        artist.set_animated(True)
+    fig.canvas.draw()
+    fig.set_layout_engine("none")  # freeze the layout found by that first draw
+    background = fig.canvas.copy_from_bbox(fig.bbox)
+    frames = []
+    for state in states:
+        update(state)
+        fig.canvas.restore_region(background)
+        for artist in artists:
+            fig.draw_artist(artist)
+        frames.append(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
+    return frames
+
+
+def figure_bytes(fig, fmt="svg"):
+    """Return `fig` encoded as SVG or PNG, with no timestamps so equal figures give equal bytes."""
+    if fmt not in ("svg", "png"):
+        raise ValueError(f"fmt must be 'svg' or 'png', got {fmt!r}")
+    buf = io.BytesIO()
+    meta = {"Date": None} if fmt == "svg" else {"Software": None}
+    # PNGs are drawn at twice the page's pixel size so they stay sharp on high-density screens.
+    fig.savefig(buf, format=fmt, dpi=200 if fmt == "png" else 100, metadata=meta)
+    return buf.getvalue()
+
+
+def gif_bytes(frames, fps=12, hold=1.5, colors=64):
+    """Return `frames` (RGB arrays of one shape) as a looping GIF.
+
+    All frames share one palette and none is dithered, so a pixel that did not change keeps its
+    palette index; those pixels are stored as transparent (showing the frame below), which the
+    GIF's compression shrinks to almost nothing. The last frame is held `hold` seconds.
+    """
+    frames = [np.asarray(f, dtype=np.uint8) for f in frames]
+    if len(frames) < 2:
+        raise ValueError(f"an animation needs at least 2 frames, got {len(frames)}")
+    if any(f.ndim != 3 or f.shape != frames[0].shape or f.shape[2] != 3 for f in frames):
+        raise ValueError("frames must all be RGB arrays of the same (height, width, 3) shape")
+    if fps <= 0:
+        raise ValueError(f"fps must be positive, got {fps}")
+    if not 2 <= colors <= 255:
+        raise ValueError(f"colors must be between 2 and 255, got {colors}")
+    # The palette comes from the first, middle and last frames stacked: they hold every colour.
+    # One index is kept free to mean "transparent".
+    sample = np.concatenate([frames[0], frames[len(frames) // 2], frames[-1]], axis=0)
+    palette = Image.fromarray(sample).quantize(
+        colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+    )
+    indices = [
+        np.asarray(Image.fromarray(f).quantize(palette=palette, dither=Image.Dither.NONE))
+        for f in frames
+    ]
+    clear = colors
+    images = []
+    for i, index in enumerate(indices):
+        out = index.copy()
+        if i > 0:
+            out[index == indices[i - 1]] = clear
+        image = Image.fromarray(out, mode="P")
+        image.putpalette(palette.getpalette()[: 3 * colors] + [0, 0, 0])
+        images.append(image)
+    step_ms = round(1000 / fps)
+    durations = [step_ms] * (len(images) - 1) + [round(1000 * hold)]
+    buf = io.BytesIO()
+    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:], duration=durations,
+                   loop=0, optimize=False, transparency=clear, disposal=1)
+    return buf.getvalue()
+
+
+def _write(data, filename):
+    """Write `data` to FIGURES_DIR/filename (only if it changed) and return its site path."""
+    FIGURES_DIR.mkdir(parents=True, exist_ok=True)
+    path = FIGURES_DIR / filename
+    if not path.exists() or path.read_bytes() != data:
+        path.write_bytes(data)
+    return SITE_PREFIX + filename
+
+
+def _size(data, fig=None):
+    """Return the (width, height) in CSS pixels at which an image is shown."""
+    if fig is not None:
+        w, h = fig.get_size_inches() * 100
+        return round(w), round(h)
+    with Image.open(io.BytesIO(data)) as im:
+        return im.size
+
+
+def _html(sources, alt, caption, size):
+    """Return a <figure> with one <img> per theme and an optional caption."""
+    w, h = size
+    alt = html.escape(alt, quote=True)
+    imgs = "\n".join(
+        f'<img src="{src}#only-{theme}" alt="{alt}" width="{w}" height="{h}" loading="lazy">'
+        for theme, src in sources.items()
+    )
+    cap = f"\n<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return f'<figure class="sgd-figure">\n{imgs}{cap}\n</figure>\n'
+
+
+def _check_name(name, alt):
+    if not name or not all(c.isalnum() or c in "-_" for c in name):
+        raise ValueError(f"name must be letters, digits, '-' or '_', got {name!r}")
+    if not alt or not alt.strip():
+        raise ValueError(f"figure {name!r} needs alt text that says what it shows")
+
+
+def figure(plot, *args, name, alt, caption=None, fmt="svg", **kwargs):
+    """Draw `plot(*args, theme=..., **kwargs)` in both themes; save; return the HTML that shows it.
+
+    `plot` returns a matplotlib Figure. Files are saved as figures/<name>-<theme>.<fmt>.
+    """
+    _check_name(name, alt)
+    sources, size = {}, None
+    for theme in THEMES:
+        fig = plot(*args, theme=theme, **kwargs)
+        data = figure_bytes(fig, fmt)
+        size = _size(data, fig)
+        sources[theme] = _write(data, f"{name}-{theme}.{fmt}")
+    return _html(sources, alt, caption, size)
+
+
+def animation(animate, *args, name, alt, caption=None, fps=12, hold=1.5, **kwargs):
+    """Draw `animate(*args, theme=..., **kwargs)` frames in both themes; save GIFs; return the HTML."""
+    _check_name(name, alt)
+    sources, size = {}, None
+    for theme in THEMES:
+        data = gif_bytes(list(animate(*args, theme=theme, **kwargs)), fps=fps, hold=hold)
+        size = _size(data)
+        sources[theme] = _write(data, f"{name}-{theme}.gif")
+    return _html(sources, alt, caption, size)
