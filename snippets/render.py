@@ -49,6 +49,9 @@ _FIXED = {
     "grid.linewidth": 0.8,
     "legend.frameon": False,
     "lines.linewidth": 2.2,
+}
+# Read when a figure is saved, not when it is drawn, so figure_bytes sets them itself.
+_SAVE = {
     "svg.hashsalt": "sgd-by-example",  # stable ids inside SVG files: reproducible output
     "svg.fonttype": "path",  # text as outlines: the page needs no font
 }
@@ -118,7 +121,8 @@ def figure_bytes(fig, fmt="svg"):
     buf = io.BytesIO()
     meta = {"Date": None} if fmt == "svg" else {"Software": None}
     # PNGs are drawn at twice the page's pixel size so they stay sharp on high-density screens.
-    fig.savefig(buf, format=fmt, dpi=200 if fmt == "png" else 100, metadata=meta)
+    with matplotlib.rc_context(_SAVE):
+        fig.savefig(buf, format=fmt, dpi=200 if fmt == "png" else 100, metadata=meta)
     return buf.getvalue()
 
 

@@ -1,0 +1,95 @@
+"""The rendering module: files for both themes, honest HTML, GIFs that decode to what was drawn."""
+
+import io
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from snippets import render
+
+
+def tiny_plot(theme):
+    with render.themed(theme):
+        fig = render.new_figure(3, 2)
+        fig.add_subplot().plot([0, 1, 2], [1, 0, 2])
+    return fig
+
+
+def moving_dot(n=6, size=(40, 60)):
+    """Frames of a white square moving across a black image: easy to check after encoding."""
+    frames = []
+    for i in range(n):
+        f = np.zeros((*size, 3), dtype=np.uint8)
+        f[10:20, 5 + 8 * i : 15 + 8 * i] = (255, 255, 255)
+        frames.append(f)
+    return frames
+
+
+@pytest.fixture
+def figures_dir(tmp_path, monkeypatch):
+    monkeypatch.setattr(render, "FIGURES_DIR", tmp_path)
+    return tmp_path
+
+
+def test_figure_writes_a_file_per_theme_and_returns_img_tags_for_both(figures_dir):
+    out = render.figure(tiny_plot, name="tiny", alt="A line that dips and rises.")
+    assert sorted(p.name for p in figures_dir.iterdir()) == ["tiny-dark.svg", "tiny-light.svg"]
+    imgs = re.findall(r"<img [^>]*>", out)
+    assert [re.search(r'src="([^"]+)"', i)[1] for i in imgs] == [
+        "figures/tiny-light.svg#only-light", "figures/tiny-dark.svg#only-dark"]
+    for img in imgs:
+        assert 'alt="A line that dips and rises."' in img
+        assert 'width="300"' in img and 'height="200"' in img and 'loading="lazy"' in img
+    assert "base64" not in out and "data:" not in out
+
+
+def test_light_and_dark_files_differ(figures_dir):
+    render.figure(tiny_plot, name="tiny", alt="x", fmt="png")
+    assert (figures_dir / "tiny-light.png").read_bytes() != (figures_dir / "tiny-dark.png").read_bytes()
+
+
+@pytest.mark.parametrize("fmt", ["svg", "png"])
+def test_same_figure_gives_the_same_bytes(fmt):
+    assert render.figure_bytes(tiny_plot("light"), fmt) == render.figure_bytes(tiny_plot("light"), fmt)
+
+
+def test_gif_decodes_to_the_frames_that_were_drawn():
+    frames = moving_dot()
+    gif = Image.open(io.BytesIO(render.gif_bytes(frames, fps=10)))
+    assert gif.n_frames == len(frames)
+    for i, frame in enumerate(frames):
+        gif.seek(i)
+        decoded = np.asarray(gif.convert("RGB"))
+        assert np.abs(decoded.astype(int) - frame).max() <= 8, f"frame {i} decodes wrongly"
+    assert gif.info["loop"] == 0
+
+
+def test_gif_is_reproducible_and_unchanged_pixels_cost_little():
+    frames = moving_dot(n=30, size=(200, 300))
+    assert render.gif_bytes(frames) == render.gif_bytes(frames)
+    # thirty frames in which only a small square moves: far less than thirty full frames
+    one = len(render.gif_bytes(frames[:2]))
+    assert len(render.gif_bytes(frames)) < 8 * one
+
+
+def test_animation_writes_gifs_for_both_themes(figures_dir):
+    out = render.animation(lambda theme: moving_dot(), name="dot", alt="A square moves right.")
+    assert sorted(p.name for p in figures_dir.iterdir()) == ["dot-dark.gif", "dot-light.gif"]
+    assert 'width="60" height="40"' in out
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: render.gif_bytes(moving_dot(n=1)), "at least 2 frames"),
+    (lambda: render.gif_bytes([np.zeros((4, 4, 3)), np.zeros((5, 4, 3))]), "same"),
+    (lambda: render.gif_bytes(moving_dot(), fps=0), "fps must be positive"),
+    (lambda: render.gif_bytes(moving_dot(), colors=300), "colors must be between"),
+    (lambda: render.style("sepia"), "theme must be one of"),
+    (lambda: render.figure_bytes(tiny_plot("light"), "jpg"), "fmt must be"),
+    (lambda: render.figure(tiny_plot, name="has space", alt="x"), "name must be"),
+    (lambda: render.figure(tiny_plot, name="ok", alt="  "), "needs alt text"),
+])
+def test_bad_arguments_raise_a_clear_value_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
