@@ -13,13 +13,14 @@ import torch
 
 
 def make_data(n=100, a=(3.0, 2.0), seed=0, dtype=torch.float32):
-    """Return x (n rows of [u, 1], u uniform in [-1, 1]) and y = x @ a + noise uniform in [0, 1)."""
+    """Return x, rows [u, 1] with u in [-1, 1], and y = x @ a + noise."""
     if not isinstance(n, int) or n < 2:
-        raise ValueError(f"n must be an integer of at least 2 (a line needs two points), got {n!r}")
+        raise ValueError(f"n must be an integer of at least 2, got {n!r}")
     g = torch.Generator().manual_seed(seed)
     x = torch.ones(n, 2, dtype=dtype)
     x[:, 0] = torch.rand(n, generator=g, dtype=dtype) * 2 - 1
-    y = x @ torch.tensor(a, dtype=dtype) + torch.rand(n, generator=g, dtype=dtype)
+    noise = torch.rand(n, generator=g, dtype=dtype)  # uniform in [0, 1)
+    y = x @ torch.tensor(a, dtype=dtype) + noise
     return x, y
 # --8<-- [end:data]
 
@@ -28,30 +29,31 @@ def make_data(n=100, a=(3.0, 2.0), seed=0, dtype=torch.float32):
 def mse(y_hat, y):
     """Mean squared error: the average of the squared differences."""
     if y_hat.shape != y.shape:
-        raise ValueError(f"y_hat and y must have the same shape, got {tuple(y_hat.shape)} and {tuple(y.shape)}")
+        raise ValueError(f"y_hat and y must have the same shape, got "
+                         f"{tuple(y_hat.shape)} and {tuple(y.shape)}")
     return ((y_hat - y) ** 2).mean()
 # --8<-- [end:loss]
 
 
 # --8<-- [start:checks]
 def check_fit_args(x, y, a0, lr, steps):
-    """Raise ValueError, saying what is wrong, if the arguments cannot describe a fit."""
+    """Raise a ValueError that says what is wrong with fit's arguments."""
     if x.ndim != 2 or y.ndim != 1 or x.shape[0] != y.shape[0]:
-        raise ValueError(
-            f"x must be (n, d) and y must be (n,), got {tuple(x.shape)} and {tuple(y.shape)}"
-        )
+        raise ValueError(f"x must be (n, d) and y must be (n,), got "
+                         f"{tuple(x.shape)} and {tuple(y.shape)}")
     if len(a0) != x.shape[1]:
-        raise ValueError(f"a0 needs one value per column of x ({x.shape[1]}), got {len(a0)}")
+        raise ValueError(f"a0 needs one value per column of x "
+                         f"({x.shape[1]}), got {len(a0)}")
     if not lr > 0:
         raise ValueError(f"lr must be positive, got {lr}")
     if not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer, got {steps!r}")
+        raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
 # --8<-- [end:checks]
 
 
 # --8<-- [start:fit]
 def fit(x, y, a0=(-1.0, 1.0), lr=0.1, steps=100):
-    """Fit y ≈ x @ a by gradient descent; return a after every step, from a0 on, one row per step."""
+    """Gradient descent for y ≈ x @ a; return a0 and a after every step."""
     check_fit_args(x, y, a0, lr, steps)
     a = torch.tensor(a0, dtype=x.dtype, requires_grad=True)  # 1. initialise
     path = [a.detach().clone()]
@@ -69,7 +71,7 @@ def fit(x, y, a0=(-1.0, 1.0), lr=0.1, steps=100):
 
 # --8<-- [start:optim]
 def fit_with_optim(x, y, a0=(-1.0, 1.0), lr=0.1, steps=100):
-    """The same loop, with torch.optim.SGD doing the step and the zeroing."""
+    """The same loop, with torch.optim.SGD doing the step and zeroing."""
     check_fit_args(x, y, a0, lr, steps)
     a = torch.tensor(a0, dtype=x.dtype, requires_grad=True)
     opt = torch.optim.SGD([a], lr=lr)
@@ -86,7 +88,7 @@ def fit_with_optim(x, y, a0=(-1.0, 1.0), lr=0.1, steps=100):
 
 # --8<-- [start:gradient]
 def gradient(x, y, a):
-    """The gradient of the mean squared error, from the formula 2/n X^T (X a - y)."""
+    """The gradient of the MSE from its formula, 2/n X^T (X a - y)."""
     return 2 / len(y) * x.T @ (x @ a - y)
 # --8<-- [end:gradient]
 
@@ -213,6 +215,6 @@ if __name__ == "__main__":
     x, y = make_data()
     path = fit(x, y)
     for t in range(0, len(path), 10):
-        a = path[t]
-        print(f"step {t:3d}  a = ({a[0]:.3f}, {a[1]:.3f})  loss = {mse(x @ a, y):.4f}")
+        a, loss = path[t], mse(x @ path[t], y)
+        print(f"step {t:3d}  a = ({a[0]:.3f}, {a[1]:.3f})  loss {loss:.4f}")
 # --8<-- [end:run]

@@ -123,7 +123,7 @@ def test_divergence_is_a_result_not_a_crash(data64):
     (lambda x, y: fit_line.fit(x, y, lr=-0.1), "lr must be positive, got -0.1"),
     (lambda x, y: fit_line.fit(x, y, lr=0), "lr must be positive, got 0"),
     (lambda x, y: fit_line.fit(x, y, lr=float("nan")), "lr must be positive, got nan"),
-    (lambda x, y: fit_line.fit(x, y, steps=-1), "steps must be a non-negative integer"),
+    (lambda x, y: fit_line.fit(x, y, steps=-1), "steps must be an integer >= 0"),
     (lambda x, y: fit_line.fit(x, y[:-1]), r"x must be \(n, d\) and y must be \(n,\)"),
     (lambda x, y: fit_line.fit(x[:, 0], y), r"x must be \(n, d\)"),
     (lambda x, y: fit_line.fit(x, y, a0=(1.0,)), "a0 needs one value per column of x"),
@@ -186,4 +186,4 @@ def test_the_whole_program_on_the_page_runs_when_pasted_into_a_fresh_file(tmp_pa
                          text=True, timeout=120, check=True).stdout.splitlines()
     assert len(out) == 11 and out[0].startswith("step   0") and out[-1].startswith("step 100")
     x, y = fit_line.make_data()
-    assert out[-1].endswith(f"loss = {fit_line.losses(x, y, fit_line.fit(x, y))[-1]:.4f}")
+    assert out[-1].endswith(f"loss {fit_line.losses(x, y, fit_line.fit(x, y))[-1]:.4f}")
