@@ -1,6 +1,7 @@
 """The claims of docs/fit-a-line.md, checked with the functions the page runs."""
 
 import inspect
+import io
 import subprocess
 import sys
 
@@ -8,9 +9,10 @@ import numpy as np
 import pytest
 import torch
 from matplotlib.figure import Figure
+from PIL import Image
 
 from conftest import code_block
-from snippets import fit_line
+from snippets import fit_line, render
 
 
 @pytest.fixture(scope="module")
@@ -167,14 +169,17 @@ def test_plots_draw_their_lines_in_both_themes(plot, lines):
     assert figs["light"].get_facecolor() != figs["dark"].get_facecolor()
 
 
-def test_animation_has_enough_frames_that_change_in_both_themes():
+def test_the_gif_has_more_than_20_frames_and_the_line_moves_in_both_themes():
     x, y = fit_line.make_data()
     path = fit_line.fit(x, y)
     for theme in ("light", "dark"):
         frames = fit_line.animate_fit(x, y, path, theme=theme)
-        assert len(frames) > 20
         assert all(f.shape == frames[0].shape and f.dtype == np.uint8 for f in frames)
-        assert not np.array_equal(frames[0], frames[-1])
+        gif = Image.open(io.BytesIO(render.gif_bytes(frames)))
+        assert gif.n_frames == len(frames) > 20
+        first = np.asarray(gif.convert("RGB"))
+        gif.seek(gif.n_frames - 1)
+        assert not np.array_equal(first, np.asarray(gif.convert("RGB")))
     light, dark = (fit_line.animate_fit(x, y, path, theme=t, every=50)[0] for t in ("light", "dark"))
     assert light.mean() > dark.mean()  # the dark variant really is dark
 
