@@ -1,26 +1,62 @@
-"""MkDocs hooks: import the snippets fresh, render math to MathML, publish the figures.
+"""MkDocs hooks: run the pages' code once, render math to MathML, publish the figures.
 
-- Before each build, forget any imported `snippets` modules, so that under `mkdocs serve` an edited
-  snippet takes effect on the next rebuild instead of running the stale module.
-- Math written as $...$ and $$...$$ (pymdownx.arithmatex, generic mode) becomes MathML at build
-  time, which browsers render natively: no script and no request to a CDN.
-- Figures drawn by `snippets.render` are referenced as `figures/<file>` from the site root. Each
-  page's references are rewritten relative to that page, and the files are added to the build, so
-  MkDocs copies them into the site (and the live server serves them).
+Code blocks. Pages run Python blocks with markdown-exec (`exec="on"`). This file gives
+markdown-exec a Python runner that caches what each block printed, keyed by the block's code, the
+source of every `snippets` module it imports (and the ones those import), and the versions of
+Python and the libraries that draw. A rebuild with nothing changed, or with only prose changed, runs
+no block; editing a snippet module re-runs only the blocks that import it. The cache lives in
+`.cache/` (git-ignored; `SGD_CACHE_DIR` moves it) and is safe to delete. Before the pages are
+rendered, blocks that are not cached are run ahead on every core, so a cold build is not serial.
+
+Math. `$...$` and `$$...$$` (pymdownx.arithmatex, generic mode) become MathML at build time, which
+browsers render natively: no script and no request to a CDN.
+
+Figures. `snippets.render` writes images to `.cache/figures/` and refers to them as
+`figures/<file>`. Each page's references are rewritten relative to the page, and the files are
+added to the build, so MkDocs copies them into the site (and the live server serves them).
 """
 
+import ast
+import hashlib
 import html
+import io
+import json
+import linecache
+import logging
+import multiprocessing
+import os
 import re
 import sys
+import textwrap
+import traceback
+from concurrent.futures import ProcessPoolExecutor
+from importlib import metadata
 from pathlib import Path
+from types import ModuleType
 
+import markdown_exec
 from latex2mathml.converter import convert as latex_to_mathml
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
 ROOT = Path(__file__).resolve().parent
+SNIPPETS = ROOT / "snippets"
+CACHE_DIR = Path(os.environ.get("SGD_CACHE_DIR", ROOT / ".cache"))
+BLOCKS_DIR = CACHE_DIR / "blocks"
+FIGURES_DIR = CACHE_DIR / "figures"  # where snippets/render.py writes; it reads the same variable
+CACHE_FORMAT = "1"  # bump to invalidate every cached block
+MIN_BLOCKS_AHEAD = 4  # fewer uncached blocks than this run in the page build, one by one
+DRAWING_LIBRARIES = ("torch", "matplotlib", "numpy", "pillow", "markdown-exec")
 
+log = logging.getLogger("mkdocs.hooks.sgd")
+stats = {"ran": 0, "cached": 0, "ahead": 0}  # reset before every build; reported after it
+
+EXEC_FENCE = re.compile(
+    r'^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})python\b[^\n]*\bexec="(?:on|1|true|yes)"[^\n]*\n'
+    r"(?P<code>.*?)\n(?P=indent)(?P=fence)[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
 MATH = re.compile(
     r'<(?P<tag>span|div) class="arithmatex">\s*\\(?P<open>[\(\[])(?P<tex>.*?)\\[\)\]]\s*</(?P=tag)>',
     re.DOTALL,
@@ -28,15 +64,176 @@ MATH = re.compile(
 FIGURE_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")figures/([^"#]+)')
 
 
+# ---------------------------------------------------------------------------------------------
+# Running a block, and the cache around it
+
+
+def run_block(code, block_id=""):
+    """Run a block's code in fresh globals and return what it printed (markdown-exec's contract)."""
+    filename = f"<code block: {block_id or 'without id'}>"
+    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)  # for tracebacks
+    module_name = re.sub(r"\W+", "_", filename).strip("_")
+    sys.modules[module_name] = ModuleType(module_name)  # classes defined in a block get a module
+    out = io.StringIO()
+
+    def printed(*values, sep=" ", end="\n", **_):
+        out.write(sep.join(str(v) for v in values) + end)
+
+    exec(compile(code, filename, "exec"), {"__name__": module_name, "print": printed})
+    return out.getvalue()
+
+
+def _snippet_imports(source):
+    """Names of the `snippets` modules that `source` imports."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module == "snippets":
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("snippets."):
+            names.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            names.update(a.name.split(".")[1] for a in node.names if a.name.startswith("snippets."))
+    return {n for n in names if (SNIPPETS / f"{n}.py").is_file()}
+
+
+def snippet_dependencies(code):
+    """The snippet modules `code` depends on: those it imports, and those they import, and so on."""
+    todo, seen = list(_snippet_imports(code)), set()
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo.extend(_snippet_imports((SNIPPETS / f"{name}.py").read_text()))
+    return sorted(seen)
+
+
+def _version(package):
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def block_key(code):
+    """The cache key of a block: everything its printed output can depend on."""
+    code = textwrap.dedent(code).strip()
+    h = hashlib.sha256(f"{CACHE_FORMAT}\n{sys.version}\n".encode())
+    for package in DRAWING_LIBRARIES:
+        h.update(f"{package}=={_version(package)}\n".encode())
+    h.update(code.encode())
+    try:
+        modules = ["__init__", *snippet_dependencies(code)]
+    except SyntaxError:
+        modules = []  # the block will fail when it runs, and the build with it
+    for name in modules:
+        h.update(f"\n--- snippets/{name}.py\n".encode())
+        h.update((SNIPPETS / f"{name}.py").read_bytes())
+    return h.hexdigest()
+
+
+def cache_get(key):
+    """The cached output for `key`, or None if absent or if a figure it shows changed on disk."""
+    entry = BLOCKS_DIR / f"{key}.json"
+    if not entry.is_file():
+        return None
+    cached = json.loads(entry.read_text())
+    for name, digest in cached["figures"].items():
+        path = FIGURES_DIR / name
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            return None
+    return cached["output"]
+
+
+def cache_put(key, output):
+    BLOCKS_DIR.mkdir(parents=True, exist_ok=True)
+    figures = {name: hashlib.sha256((FIGURES_DIR / name).read_bytes()).hexdigest()
+               for name in sorted({m[2] for m in FIGURE_SRC.finditer(output)})}
+    entry = BLOCKS_DIR / f"{key}.json"
+    entry.write_text(json.dumps({"output": output, "figures": figures}, sort_keys=True))
+
+
+def cached_run(code, returncode=0, session=None, id="", **extra):  # noqa: A002 (markdown-exec's name)
+    """markdown-exec's `run` step: the cached output, or run the block and cache what it printed."""
+    if session:
+        raise markdown_exec.ExecutionError(
+            f"block {id!r} uses session={session!r}: each block must stand alone")
+    key = block_key(code)
+    output = cache_get(key)
+    if output is not None:
+        stats["cached"] += 1
+        return output
+    try:
+        output = run_block(code, id)
+    except Exception:
+        raise markdown_exec.ExecutionError(markdown_exec.code_block("python", traceback.format_exc()))
+    stats["ran"] += 1
+    cache_put(key, output)
+    return output
+
+
+def format_python(**kwargs):
+    return markdown_exec.base_format(language="python", run=cached_run, **kwargs)
+
+
+def _run_ahead(code):
+    """In a worker process: run one block; return its output, or None if it failed."""
+    try:
+        return run_block(code)
+    except Exception:
+        return None  # the page build runs it again, and reports the error with the block's id
+
+
+def _worker_setup(root):
+    sys.path.insert(0, root)
+    os.environ["OMP_NUM_THREADS"] = "1"  # one worker per core; read when a block imports torch
+
+
+def run_uncached_blocks_ahead(pages_markdown):
+    """Run the blocks that are not cached yet in parallel, one process per core, and cache them."""
+    todo = {}
+    for markdown in pages_markdown:
+        for match in EXEC_FENCE.finditer(markdown):
+            code = textwrap.dedent(match["code"])
+            key = block_key(code)
+            if key not in todo and cache_get(key) is None:
+                todo[key] = code
+    workers = min(len(todo), os.cpu_count() or 1)
+    if workers < 2 or len(todo) < MIN_BLOCKS_AHEAD:
+        return  # starting the workers would cost more than it saves: the page build runs them
+    # MkDocs loads this file as the module "hooks.py", a name no worker can import; the workers
+    # are given the same functions from the same file imported under its plain name.
+    import hooks as importable
+
+    context = multiprocessing.get_context("spawn")  # no fork of a process that has run torch
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=importable._worker_setup,
+                             initargs=(str(ROOT),)) as pool:
+        for key, output in zip(todo, pool.map(importable._run_ahead, todo.values())):
+            if output is not None:
+                cache_put(key, output)
+                stats["ahead"] += 1
+
+
+# ---------------------------------------------------------------------------------------------
+# MkDocs events
+
+
 def on_config(config):
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+    markdown_exec.formatters["python"] = format_python
     return config
 
 
 def on_pre_build(config):
+    # An edited snippet must take effect on the next rebuild of `mkdocs serve`: forget the old one.
     for name in [m for m in sys.modules if m == "snippets" or m.startswith("snippets.")]:
         del sys.modules[name]
+    stats.update(ran=0, cached=0, ahead=0)
+
+
+def on_files(files, config):
+    run_uncached_blocks_ahead(f.content_string for f in files.documentation_pages())
+    return files
 
 
 def _mathml(match):
@@ -49,8 +246,6 @@ def _mathml(match):
 
 
 def on_page_content(html_text, page, config, files):
-    from snippets.render import FIGURES_DIR
-
     html_text = MATH.sub(_mathml, html_text)
 
     def publish(match):
@@ -59,9 +254,15 @@ def on_page_content(html_text, page, config, files):
         if not source.is_file():
             raise PluginError(f"{page.file.src_uri}: figure {filename!r} was not rendered")
         uri = f"figures/{filename}"
-        known = files.get_file_from_path(uri)
-        if known is None:
+        if files.get_file_from_path(uri) is None:
             files.append(File.generated(config, uri, abs_src_path=str(source)))
         return match[1] + get_relative_url(uri, page.url)
 
     return FIGURE_SRC.sub(publish, html_text)
+
+
+def on_post_build(config):
+    log.info(
+        "code blocks: %d run, %d from cache (%d of those run ahead in parallel)",
+        stats["ran"], stats["cached"], stats["ahead"],
+    )

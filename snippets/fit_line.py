@@ -175,7 +175,7 @@ def animate_fit(x, y, path, theme="light", every=1):
     """Return frames of the line moving into place (left) as the loss falls (right)."""
     if every < 1:
         raise ValueError(f"every must be at least 1, got {every}")
-    ends, loss = _ends(x), losses(x, y, path)
+    ends, loss, path = _ends(x).numpy(), losses(x, y, path).numpy(), path.numpy()
     steps = list(range(0, len(path), every))
     if steps[-1] != len(path) - 1:
         steps.append(len(path) - 1)
@@ -204,7 +204,7 @@ def animate_fit(x, y, path, theme="light", every=1):
             line.set_data(ends, ends * a[0] + a[1])
             trace.set_data(range(t + 1), loss[: t + 1])
             dot.set_data([t], [loss[t]])
-            title.set_text(f"step {t:3d}   {line_label(a):<18}   loss {loss[t]:.3f}")
+            title.set_text(f"step {t:3d}   loss {loss[t]:.3f}")
 
         frames = render.blit_frames(fig, [line, trace, dot, title], update, steps)
     return frames

@@ -28,6 +28,11 @@ SITE_PREFIX = "figures/"
 
 THEMES = ("light", "dark")
 
+# Budgets for animations, so that pages stay light: a GIF is at most this many frames and pixels.
+# tests/test_site.py also holds every built GIF to 300 KB and every page to 1.5 MB of images.
+MAX_GIF_FRAMES = 150
+MAX_GIF_SIZE = (800, 450)  # width, height
+
 # Page backgrounds of Material's `default` and `slate` schemes, so figures sit flush on the page.
 # The accent colours are the Okabe-Ito palette (safe for colour-blind readers), lightened for dark.
 PALETTES = {
@@ -138,6 +143,12 @@ def gif_bytes(frames, fps=12, hold=1.5, colors=64):
         raise ValueError(f"an animation needs at least 2 frames, got {len(frames)}")
     if any(f.ndim != 3 or f.shape != frames[0].shape or f.shape[2] != 3 for f in frames):
         raise ValueError("frames must all be RGB arrays of the same (height, width, 3) shape")
+    if len(frames) > MAX_GIF_FRAMES:
+        raise ValueError(f"an animation may have at most {MAX_GIF_FRAMES} frames, got {len(frames)}")
+    height, width = frames[0].shape[:2]
+    if width > MAX_GIF_SIZE[0] or height > MAX_GIF_SIZE[1]:
+        raise ValueError(f"an animation may be at most {MAX_GIF_SIZE[0]}x{MAX_GIF_SIZE[1]} pixels, "
+                         f"got {width}x{height}")
     if fps <= 0:
         raise ValueError(f"fps must be positive, got {fps}")
     if not 2 <= colors <= 255:
@@ -146,7 +157,7 @@ def gif_bytes(frames, fps=12, hold=1.5, colors=64):
     # One index is kept free to mean "transparent".
     sample = np.concatenate([frames[0], frames[len(frames) // 2], frames[-1]], axis=0)
     palette = Image.fromarray(sample).quantize(
-        colors=colors, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE
+        colors=colors, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE
     )
     indices = [
         np.asarray(Image.fromarray(f).quantize(palette=palette, dither=Image.Dither.NONE))

@@ -67,11 +67,14 @@ def test_gif_decodes_to_the_frames_that_were_drawn():
 
 
 def test_gif_is_reproducible_and_unchanged_pixels_cost_little():
-    frames = moving_dot(n=30, size=(200, 300))
-    assert render.gif_bytes(frames) == render.gif_bytes(frames)
-    # thirty frames in which only a small square moves: far less than thirty full frames
-    one = len(render.gif_bytes(frames[:2]))
-    assert len(render.gif_bytes(frames)) < 8 * one
+    # a noisy background that never changes, so that a full frame is expensive to store
+    rng = np.random.default_rng(0)
+    background = (rng.integers(0, 8, size=(200, 300, 1)) * 32).repeat(3, axis=2).astype(np.uint8)
+    frames = [np.where(dot > 0, dot, background) for dot in moving_dot(n=30, size=(200, 300))]
+    gif = render.gif_bytes(frames)
+    assert gif == render.gif_bytes(frames)
+    one_frame = len(render.gif_bytes([frames[0], frames[0]]))
+    assert len(gif) < 2 * one_frame  # thirty frames cost less than two full ones
 
 
 def test_animation_writes_gifs_for_both_themes(figures_dir):
@@ -84,6 +87,8 @@ def test_animation_writes_gifs_for_both_themes(figures_dir):
     (lambda: render.gif_bytes(moving_dot(n=1)), "at least 2 frames"),
     (lambda: render.gif_bytes([np.zeros((4, 4, 3)), np.zeros((5, 4, 3))]), "same"),
     (lambda: render.gif_bytes(moving_dot(), fps=0), "fps must be positive"),
+    (lambda: render.gif_bytes(moving_dot(n=render.MAX_GIF_FRAMES + 1)), "at most 150 frames"),
+    (lambda: render.gif_bytes(moving_dot(size=(460, 60))), "at most 800x450 pixels, got 60x460"),
     (lambda: render.gif_bytes(moving_dot(), colors=300), "colors must be between"),
     (lambda: render.style("sepia"), "theme must be one of"),
     (lambda: render.figure_bytes(tiny_plot("light"), "jpg"), "fmt must be"),

@@ -105,6 +105,32 @@ def test_nothing_is_requested_from_another_host(site):
                     f"{page.relative_to(site)}: <{tag} {attr}={url!r}> points at another host")
 
 
+GIF_BUDGET = 300_000
+PAGE_IMAGES_BUDGET = 1_500_000
+
+
+def test_images_stay_within_their_budgets(site):
+    for page, tags in pages(site):
+        page_url = "/" + page.relative_to(site).as_posix()
+        files = {site / urlsplit(urljoin(page_url, attrs["src"])).path.lstrip("/")
+                 for tag, attrs in tags if tag == "img"}
+        for f in files:
+            if f.suffix == ".gif":
+                assert f.stat().st_size <= GIF_BUDGET, f"{f.name} is {f.stat().st_size} bytes"
+        total = sum(f.stat().st_size for f in files)
+        assert total <= PAGE_IMAGES_BUDGET, f"{page_url} loads {total} bytes of images"
+
+
+def test_two_cold_builds_give_byte_identical_images(site, tmp_path):
+    again = tmp_path / "site"
+    result = mkdocs_build(ROOT / "mkdocs.yml", again, tmp_path / "cache")
+    assert result.returncode == 0, result.stderr
+    images = sorted(p.relative_to(site) for p in (site / "figures").iterdir())
+    assert images == sorted(p.relative_to(again) for p in (again / "figures").iterdir())
+    for image in images:
+        assert (site / image).read_bytes() == (again / image).read_bytes(), f"{image} differs"
+
+
 def test_math_is_rendered_to_mathml_at_build_time(site):
     html = (site / "fit-a-line" / "index.html").read_text()
     assert html.count("<math") >= 5

@@ -1,0 +1,162 @@
+"""The build's cache: a block runs again only when something it depends on changed.
+
+These tests build a small project of their own (two pages, four snippet modules) with the real
+hooks.py and render module, in a temporary folder, so they can edit prose and snippets freely.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from conftest import ROOT
+
+import hooks
+
+PAGES = {
+    "one.md": """
+        # One
+
+        Prose about a figure.
+
+        ```python exec="on" html="on" id="one-figure"
+        from snippets import a, render
+
+        print(render.figure(a.plot, name="one-figure", alt=f"A line through {a.POINTS} points."))
+        ```
+        """,
+    "two.md": """
+        # Two
+
+        ```python exec="on" id="two-number"
+        from snippets import b
+
+        print(f"The answer is {b.answer()}.")
+        ```
+        """,
+}
+MODULES = {
+    "a.py": """
+        from snippets import render
+
+        POINTS = 3
+
+
+        def plot(theme):
+            with render.themed(theme):
+                fig = render.new_figure(2, 2)
+                fig.add_subplot().plot(range(POINTS))
+            return fig
+        """,
+    "b.py": """
+        from snippets.c import base
+
+
+        def answer():
+            return base() + 1
+        """,
+    "c.py": """
+        def base():
+            return 41
+        """,
+}
+
+
+def write(path, text):
+    path.write_text(textwrap.dedent(text).lstrip())
+
+
+@pytest.fixture
+def project(tmp_path):
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "snippets").mkdir()
+    shutil.copy(ROOT / "hooks.py", tmp_path)
+    for name in ("__init__.py", "render.py"):
+        shutil.copy(ROOT / "snippets" / name, tmp_path / "snippets")
+    for name, text in MODULES.items():
+        write(tmp_path / "snippets" / name, text)
+    for name, text in PAGES.items():
+        write(tmp_path / "docs" / name, text)
+    write(tmp_path / "mkdocs.yml", f"""
+        INHERIT: {ROOT / "mkdocs.yml"}
+        docs_dir: docs
+        extra_css: []
+        hooks: [hooks.py]
+        watch: []
+        nav: [one.md, two.md]
+        """)
+    return tmp_path
+
+
+def build(project):
+    """Build `project`; return how many blocks ran (in the page build or ahead), and the site."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SGD_CACHE_DIR": str(project / ".cache")}
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=project,
+                            env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    ran, cached, ahead = map(int, re.search(
+        r"code blocks: (\d+) run, (\d+) from cache \((\d+) of those", result.stderr).groups())
+    return ran + ahead, project / "site"
+
+
+def test_cache_runs_each_block_once_and_again_only_when_its_inputs_change(project):
+    ran, site = build(project)
+    assert ran == 2
+    first_image = (site / "figures" / "one-figure-light.svg").read_bytes()
+
+    assert build(project)[0] == 0, "a rebuild with nothing changed ran a block"
+
+    # prose edited on page one, and c edited (imported by b, which only page two uses):
+    # exactly one block runs, page two's, with the new code; page one shows the new prose
+    page = project / "docs" / "one.md"
+    page.write_text(page.read_text().replace("Prose about a figure.", "Edited prose."))
+    write(project / "snippets" / "c.py", "def base():\n    return 99\n")
+    ran, site = build(project)
+    assert ran == 1
+    assert "Edited prose." in (site / "one" / "index.html").read_text()
+    assert "The answer is 100." in (site / "two" / "index.html").read_text()
+
+    # a figure file changed behind the cache's back (here: deleted) is drawn again
+    (project / ".cache" / "figures" / "one-figure-light.svg").unlink()
+    assert build(project)[0] == 1
+
+    # the cache is safe to delete: everything runs again and gives the same images
+    shutil.rmtree(project / ".cache")
+    ran, site = build(project)
+    assert ran == 2
+    assert (site / "figures" / "one-figure-light.svg").read_bytes() == first_image
+
+
+def test_block_key_follows_code_snippet_sources_and_library_versions(tmp_path, monkeypatch):
+    code = "from snippets import fit_line\nprint(fit_line.make_data()[0].shape)\n"
+    key = hooks.block_key(code)
+    assert hooks.block_key("\n" + code + "\n\n") == key  # blank lines around a block do not count
+    assert hooks.block_key(code.replace("[0]", "[1]")) != key
+
+    copy = tmp_path / "snippets"
+    shutil.copytree(hooks.SNIPPETS, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(hooks, "SNIPPETS", copy)
+    assert hooks.block_key(code) == key
+    for module in ("fit_line.py", "render.py"):  # the module imported, and the one it imports
+        source = (copy / module).read_text()
+        (copy / module).write_text(source + "\n# edited\n")
+        assert hooks.block_key(code) != key, f"editing {module} left the key unchanged"
+        (copy / module).write_text(source)
+
+    monkeypatch.setattr(hooks, "_version", lambda package: "0.0.0" if package == "torch" else "x")
+    assert hooks.block_key(code) != key
+
+
+def test_dependencies_are_followed_through_imports_between_snippets():
+    assert hooks.snippet_dependencies("from snippets import fit_line") == ["fit_line", "render"]
+    assert hooks.snippet_dependencies("import snippets.render as r") == ["render"]
+    assert hooks.snippet_dependencies("import torch\nprint(1)") == []
+
+
+def test_a_block_may_not_use_a_session():
+    with pytest.raises(hooks.markdown_exec.ExecutionError, match="must stand alone"):
+        hooks.cached_run("print(1)", session="shared", id="x")
