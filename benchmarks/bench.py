@@ -1,0 +1,119 @@
+"""Measure the build and the tests; print a Markdown table (and, with --readme, put it in README.md).
+
+Run by hand, never by the tests:  .venv/bin/python benchmarks/bench.py [--readme]
+
+It copies the files git tracks into a temporary folder and works there, so the prose and snippet
+edits it times never touch your working tree, and its cold build starts from an empty cache.
+"""
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS = {"cold build": 60, "rebuild, nothing changed": 5, "test suite": 90}
+README_START, README_END = "<!-- benchmark:start -->", "<!-- benchmark:end -->"
+
+
+def copy_tracked(dest):
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout.split("\0")
+    for name in filter(None, files):
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, dest / name)
+
+
+def timed(cmd, cwd):
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("SGD_CACHE_DIR", None)
+    start = time.perf_counter()
+    result = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(cmd)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return seconds, result.stdout + result.stderr
+
+
+def build(cwd):
+    seconds, log = timed([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd)
+    m = re.search(r"code blocks: (\d+) run, (\d+) from cache \((\d+) of those", log)
+    ran = int(m[1]) + int(m[3])
+    return seconds, f"{ran} of {int(m[1]) + int(m[2])} blocks run"
+
+
+def append(path, text):
+    path.write_text(path.read_text() + text)
+
+
+def measure(work):
+    rows = []
+    chapter = next(p for p in sorted((work / "docs").glob("*.md")) if 'exec="on"' in p.read_text())
+    module = work / "snippets" / "fit_line.py"
+    rows.append(("cold build", *build(work)))
+    rows.append(("rebuild, nothing changed", *build(work)))
+    append(chapter, "\nOne more sentence of prose.\n")
+    rows.append((f"rebuild after a prose edit ({chapter.name})", *build(work)))
+    append(module, "\n# an edit\n")
+    rows.append((f"rebuild after a snippet edit ({module.name})", *build(work)))
+    seconds, log = timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], work)
+    rows.append(("test suite", seconds, re.findall(r"(\d+ passed[^\n=]*)", log)[-1].strip()))
+    return rows
+
+
+def image_sizes(site):
+    lines = ["| image | KB |", "|---|---:|"]
+    for image in sorted((site / "figures").iterdir()):
+        lines.append(f"| `{image.name}` | {image.stat().st_size / 1000:.0f} |")
+    lines += ["", "| page | images referenced | KB of images |", "|---|---:|---:|"]
+    for page in sorted(site.rglob("index.html")):
+        srcs = set(re.findall(r'<img [^>]*src="([^"#]+)', page.read_text()))
+        files = [(page.parent / s).resolve() for s in srcs]
+        total = sum(f.stat().st_size for f in files if f.is_file())
+        name = page.parent.relative_to(site).as_posix() or "(home)"
+        lines.append(f"| {name} | {len(files)} | {total / 1000:.0f} |")
+    return lines
+
+
+def table(rows, site):
+    versions = ", ".join(f"{p} {metadata.version(p)}" for p in ("torch", "mkdocs", "matplotlib"))
+    lines = [
+        f"Measured {date.today()} by `benchmarks/bench.py` on {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, {versions}.",
+        "",
+        "| what | seconds | target | notes |",
+        "|---|---:|---:|---|",
+    ]
+    for what, seconds, note in rows:
+        target = TARGETS.get(what)
+        lines.append(f"| {what} | {seconds:.1f} | {f'≤ {target}' if target else ''} | {note} |")
+    return "\n".join(lines + [""] + image_sizes(site))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--readme", action="store_true", help="write the table into README.md")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        copy_tracked(work)
+        rows = measure(work)
+        text = table(rows, work / "site")
+    print(text)
+    if args.readme:
+        readme = ROOT / "README.md"
+        before, rest = readme.read_text().split(README_START)
+        _, after = rest.split(README_END)
+        readme.write_text(f"{before}{README_START}\n{text}\n{README_END}{after}")
+
+
+if __name__ == "__main__":
+    main()
