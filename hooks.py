@@ -34,11 +34,18 @@ from importlib import metadata
 from pathlib import Path
 from types import ModuleType
 
-import markdown_exec
-from latex2mathml.converter import convert as latex_to_mathml
-from mkdocs.exceptions import PluginError
-from mkdocs.structure.files import File
-from mkdocs.utils import get_relative_url
+# The build's output must not depend on the machine. Intel MKL (PyTorch's BLAS and LAPACK here)
+# may return results that differ in the last bit from run to run, with memory alignment and thread
+# count; conditional bitwise reproducibility and one thread per process remove both. This is set
+# before any block imports torch, and the worker processes inherit it.
+os.environ["MKL_CBWR"] = "COMPATIBLE"
+os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
+
+import markdown_exec  # noqa: E402
+from latex2mathml.converter import convert as latex_to_mathml  # noqa: E402
+from mkdocs.exceptions import PluginError  # noqa: E402
+from mkdocs.structure.files import File  # noqa: E402
+from mkdocs.utils import get_relative_url  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 SNIPPETS = ROOT / "snippets"
@@ -51,6 +58,7 @@ DRAWING_LIBRARIES = ("torch", "matplotlib", "numpy", "pillow", "markdown-exec")
 
 log = logging.getLogger("mkdocs.hooks.sgd")
 stats = {"ran": 0, "cached": 0, "ahead": 0}  # reset before every build; reported after it
+figure_owners = {}  # figure file -> key of the block that draws it, in this build
 
 EXEC_FENCE = re.compile(
     r'^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})python\b[^\n]*\bexec="(?:on|1|true|yes)"[^\n]*\n'
@@ -161,14 +169,26 @@ def cached_run(code, returncode=0, session=None, id="", **extra):  # noqa: A002 
     output = cache_get(key)
     if output is not None:
         stats["cached"] += 1
-        return output
-    try:
-        output = run_block(code, id)
-    except Exception:
-        raise markdown_exec.ExecutionError(markdown_exec.code_block("python", traceback.format_exc()))
-    stats["ran"] += 1
-    cache_put(key, output)
+    else:
+        try:
+            output = run_block(code, id)
+        except Exception as error:
+            raise markdown_exec.ExecutionError(markdown_exec.code_block("python", _traceback(error)))
+        stats["ran"] += 1
+        cache_put(key, output)
+    for name in sorted({m[2] for m in FIGURE_SRC.finditer(output)}):
+        if figure_owners.setdefault(name, key) != key:
+            raise markdown_exec.ExecutionError(
+                f"block {id!r} draws figures/{name}, which another block draws too: "
+                "give every figure its own name")
     return output
+
+
+def _traceback(error):
+    """The traceback of an error in a block, without the frames of this file."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename != __file__]
+    return ("Traceback (most recent call last):\n" + "".join(traceback.format_list(frames))
+            + "".join(traceback.format_exception_only(error)))
 
 
 def format_python(**kwargs):
@@ -185,7 +205,6 @@ def _run_ahead(code):
 
 def _worker_setup(root):
     sys.path.insert(0, root)
-    os.environ["OMP_NUM_THREADS"] = "1"  # one worker per core; read when a block imports torch
 
 
 def run_uncached_blocks_ahead(pages_markdown):
@@ -229,6 +248,7 @@ def on_pre_build(config):
     for name in [m for m in sys.modules if m == "snippets" or m.startswith("snippets.")]:
         del sys.modules[name]
     stats.update(ran=0, cached=0, ahead=0)
+    figure_owners.clear()
 
 
 def on_files(files, config):

@@ -149,9 +149,14 @@ def plot_fit(x, y, path, theme="light"):
 
 
 def least_squares(x, y):
-    """Return the best possible a and its loss, solved directly (no descent) by torch.linalg.lstsq."""
-    a = torch.linalg.lstsq(x, y.unsqueeze(1)).solution.squeeze(1)
-    return a, mse(x @ a, y).item()
+    """Return the best possible a and its loss, solved directly (no descent) by torch.linalg.lstsq.
+
+    Solved in float64: in float32 the solver's last bits vary from call to call, and a figure
+    drawn from it would too.
+    """
+    x64, y64 = x.double(), y.double()
+    a = torch.linalg.lstsq(x64, y64.unsqueeze(1)).solution.squeeze(1)
+    return a.to(x.dtype), mse(x64 @ a, y64).item()
 
 
 def plot_loss(x, y, path, theme="light"):

@@ -92,11 +92,15 @@ def project(tmp_path):
     return tmp_path
 
 
+def mkdocs_build(project):
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SGD_CACHE_DIR": str(project / ".cache")}
+    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=project,
+                          env=env, capture_output=True, text=True, timeout=300)
+
+
 def build(project):
     """Build `project`; return how many blocks ran (in the page build or ahead), and the site."""
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SGD_CACHE_DIR": str(project / ".cache")}
-    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=project,
-                            env=env, capture_output=True, text=True, timeout=300)
+    result = mkdocs_build(project)
     assert result.returncode == 0, result.stderr
     ran, cached, ahead = map(int, re.search(
         r"code blocks: (\d+) run, (\d+) from cache \((\d+) of those", result.stderr).groups())
@@ -129,6 +133,30 @@ def test_cache_runs_each_block_once_and_again_only_when_its_inputs_change(projec
     ran, site = build(project)
     assert ran == 2
     assert (site / "figures" / "one-figure-light.svg").read_bytes() == first_image
+
+
+def test_a_block_that_raises_or_redraws_a_figure_fails_the_build_naming_the_block(project):
+    write(project / "docs" / "two.md", """
+        # Two
+
+        ```python exec="on" id="deliberately-broken"
+        from snippets import c
+
+        raise ValueError(f"lr must be positive, got {-c.base()}")
+        ```
+
+        ```python exec="on" html="on" id="same-name-again"
+        from snippets import a, render
+
+        print(render.figure(a.plot, name="one-figure", alt="Another figure under a used name."))
+        ```
+        """)
+    result = mkdocs_build(project)
+    assert result.returncode != 0
+    assert "'deliberately-broken'" in result.stderr and "lr must be positive, got -41" in result.stderr
+    assert 'File "<code block: deliberately-broken>", line 3' in result.stderr
+    assert "hooks.py" not in result.stderr.split("Output is:")[1]  # the traceback is the block's
+    assert "figures/one-figure-dark.svg, which another block draws too" in result.stderr
 
 
 def test_block_key_follows_code_snippet_sources_and_library_versions(tmp_path, monkeypatch):
