@@ -78,7 +78,8 @@ def image_sizes(site):
         srcs = set(re.findall(r'<img [^>]*src="([^"#]+)', page.read_text()))
         files = [(page.parent / s).resolve() for s in srcs]
         total = sum(f.stat().st_size for f in files if f.is_file())
-        name = page.parent.relative_to(site).as_posix() or "(home)"
+        name = page.parent.relative_to(site).as_posix()
+        name = "(home)" if name == "." else name
         lines.append(f"| {name} | {len(files)} | {total / 1000:.0f} |")
     return lines
 

@@ -188,3 +188,14 @@ def test_dependencies_are_followed_through_imports_between_snippets():
 def test_a_block_may_not_use_a_session():
     with pytest.raises(hooks.markdown_exec.ExecutionError, match="must stand alone"):
         hooks.cached_run("print(1)", session="shared", id="x")
+
+
+def test_each_build_imports_the_snippets_afresh_so_live_reload_sees_edits():
+    import snippets.fit_line  # noqa: F401  (make sure there is something to forget)
+
+    kept = {name: module for name, module in sys.modules.items() if name.split(".")[0] == "snippets"}
+    try:
+        hooks.on_pre_build(config=None)
+        assert not [name for name in sys.modules if name.split(".")[0] == "snippets"]
+    finally:
+        sys.modules.update(kept)
