@@ -25,3 +25,71 @@ def code_block(page, title):
         inc = INCLUDE.match(line)
         out.append(section(inc["file"], inc["section"]) if inc else line)
     return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# The built site, shared by every test that looks at it: one cold build per test session.
+
+import functools  # noqa: E402
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+def mkdocs_build(config_file, site_dir, cache_dir):
+    """Run `mkdocs build --strict` in a fresh process with its own (empty) cache."""
+    env = {**os.environ, "SGD_CACHE_DIR": str(cache_dir), "NO_MKDOCS_2_WARNING": "1"}
+    env.pop("SITE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config_file), "-d", str(site_dir)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )
+
+
+def _tree(folder):
+    return {p.relative_to(folder): p.stat().st_mtime_ns for p in folder.rglob("*")}
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """The site, built cold from the working tree into a temporary folder."""
+    site_dir = tmp_path_factory.mktemp("site")
+    docs_before = _tree(ROOT / "docs")
+    result = mkdocs_build(ROOT / "mkdocs.yml", site_dir, tmp_path_factory.mktemp("cache"))
+    assert result.returncode == 0, result.stderr
+    assert _tree(ROOT / "docs") == docs_before, "the build wrote into docs/"
+    return site_dir
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def end_headers(self):
+        self.send_header("LinkChecker", "allowed")  # lets LinkChecker go faster than 10 requests/s
+        super().end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def site_url(site):
+    """The built site served on localhost, as a reader's browser would fetch it."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+
+
+def nav_pages():
+    """(title, URL path) of every page in the nav, in order: tests walk it, so new chapters are covered."""
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import get_files
+    from mkdocs.structure.nav import get_navigation
+
+    config = load_config(str(ROOT / "mkdocs.yml"))
+    nav = get_navigation(get_files(config), config)
+    return [(page.title, page.url) for page in nav.pages]

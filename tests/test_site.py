@@ -1,42 +1,13 @@
 """The built site: every page in the nav is there, every image is a file with alt text, nothing is
 fetched from another host, images stay within budget, and two cold builds give the same images."""
 
-import os
+import re
 import subprocess
 import sys
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-import pytest
-from mkdocs.config import load_config
-from mkdocs.structure.nav import get_navigation
-from mkdocs.structure.files import get_files
-
-from conftest import ROOT
-
-
-def mkdocs_build(config_file, site_dir, cache_dir):
-    env = {**os.environ, "SGD_CACHE_DIR": str(cache_dir), "NO_MKDOCS_2_WARNING": "1"}
-    env.pop("SITE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config_file), "-d", str(site_dir)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
-    )
-
-
-def tree(folder):
-    return {p.relative_to(folder): p.stat().st_mtime_ns for p in folder.rglob("*")}
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    site_dir = tmp_path_factory.mktemp("site")
-    docs_before = tree(ROOT / "docs")
-    result = mkdocs_build(ROOT / "mkdocs.yml", site_dir, tmp_path_factory.mktemp("cache"))
-    assert result.returncode == 0, result.stderr
-    assert tree(ROOT / "docs") == docs_before, "the build wrote into docs/"
-    return site_dir
+from conftest import ROOT, mkdocs_build, nav_pages
 
 
 class Tags(HTMLParser):
@@ -58,17 +29,11 @@ def pages(site_dir):
         yield page, parser.found
 
 
-def nav_pages():
-    config = load_config(str(ROOT / "mkdocs.yml"))
-    nav = get_navigation(get_files(config), config)
-    return [page.file.dest_uri for page in nav.pages]
-
-
 def test_every_page_in_the_nav_is_built(site):
-    built = nav_pages()
-    assert built and "fit-a-line/index.html" in built
-    for dest in built:
-        assert (site / dest).is_file(), f"{dest} is in the nav but was not built"
+    urls = [url for _, url in nav_pages()]
+    assert urls[:2] == ["", "fit-a-line/"]
+    for url in urls:
+        assert (site / url / "index.html").is_file(), f"{url} is in the nav but was not built"
 
 
 def test_every_image_is_a_file_in_the_site_with_alt_text_and_a_size(site):
@@ -135,3 +100,31 @@ def test_math_is_rendered_to_mathml_at_build_time(site):
     html = (site / "fit-a-line" / "index.html").read_text()
     assert html.count("<math") >= 5
     assert 'class="arithmatex"' not in html and "\\(" not in html
+
+
+def test_every_figures_alt_text_states_what_it_shows_with_numbers_from_the_run(site):
+    figures = 0
+    for page, tags in pages(site):
+        for tag, attrs in tags:
+            if tag == "img" and "figures/" in attrs.get("src", ""):
+                figures += 1
+                alt = attrs["alt"]
+                assert len(alt.split()) >= 12, f"{page.name}: alt text too short to describe: {alt!r}"
+                assert any(c.isdigit() for c in alt), f"{page.name}: alt text has no numbers: {alt!r}"
+    assert figures
+
+
+def test_no_broken_internal_link_or_anchor(site_url, tmp_path):
+    # LinkChecker crawls every page from the home page, generated output included, and with its
+    # AnchorCheck plugin checks that every #fragment exists on the page it points at (a missing
+    # anchor is a warning, and any warning or error makes it exit non-zero).
+    config = tmp_path / "linkcheckerrc"
+    config.write_text("[checking]\nmaxrequestspersecond=1000\n\n[filtering]\ncheckextern=0\n\n"
+                      "[AnchorCheck]\n\n[output]\nstatus=0\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "linkcheck", "--config", str(config), site_url],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+    checked = re.search(r"(\d+) links? in (\d+) URLs? checked", result.stdout)
+    assert checked and int(checked[2]) > 20, result.stdout[-2000:]
