@@ -40,14 +40,17 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer  # noqa: E
 import pytest  # noqa: E402
 
 
-def mkdocs_build(config_file, site_dir, cache_dir):
-    """Run `mkdocs build --strict` in a fresh process with its own (empty) cache."""
+def _mkdocs_command(config_file, site_dir, cache_dir):
     env = {**os.environ, "SGD_CACHE_DIR": str(cache_dir), "NO_MKDOCS_2_WARNING": "1"}
     env.pop("SITE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config_file), "-d", str(site_dir)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
-    )
+    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config_file), "-d", str(site_dir)]
+    return cmd, env
+
+
+def mkdocs_build(config_file, site_dir, cache_dir):
+    """Run `mkdocs build --strict` in a fresh process with its own (empty) cache."""
+    cmd, env = _mkdocs_command(config_file, site_dir, cache_dir)
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
 def _tree(folder):
@@ -55,14 +58,46 @@ def _tree(folder):
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory):
-    """The site, built cold from the working tree into a temporary folder."""
-    site_dir = tmp_path_factory.mktemp("site")
+def _cold_builds(request, tmp_path_factory):
+    """Start every cold build this session needs at once, so that they share the cores.
+
+    "site" is the site the tests look at; "site_again" is a second cold build of the same commit,
+    started only if a collected test compares against it.
+    """
+    wanted = ["site"]
+    if any("site_again" in item.fixturenames for item in request.session.items):
+        wanted.append("site_again")
     docs_before = _tree(ROOT / "docs")
-    result = mkdocs_build(ROOT / "mkdocs.yml", site_dir, tmp_path_factory.mktemp("cache"))
-    assert result.returncode == 0, result.stderr
+    started = {}
+    for name in wanted:
+        site_dir = tmp_path_factory.mktemp(name)
+        cmd, env = _mkdocs_command(ROOT / "mkdocs.yml", site_dir, tmp_path_factory.mktemp("cache"))
+        started[name] = (site_dir, subprocess.Popen(cmd, cwd=ROOT, env=env, text=True,
+                                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+    yield started, docs_before
+    for _, process in started.values():
+        process.kill() if process.poll() is None else None
+
+
+def _finished(builds, name):
+    (started, docs_before) = builds
+    site_dir, process = started[name]
+    _, stderr = process.communicate(timeout=600)
+    assert process.returncode == 0, stderr
     assert _tree(ROOT / "docs") == docs_before, "the build wrote into docs/"
     return site_dir
+
+
+@pytest.fixture(scope="session")
+def site(_cold_builds):
+    """The site, built cold from the working tree into a temporary folder."""
+    return _finished(_cold_builds, "site")
+
+
+@pytest.fixture(scope="session")
+def site_again(_cold_builds):
+    """A second cold build of the same working tree, with a cache of its own."""
+    return _finished(_cold_builds, "site_again")
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
