@@ -49,9 +49,10 @@ from mkdocs.utils import get_relative_url  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 SNIPPETS = ROOT / "snippets"
-CACHE_DIR = Path(os.environ.get("SGD_CACHE_DIR", ROOT / ".cache"))
+sys.path.insert(0, str(ROOT))  # for the import below; see on_config
+from snippets import CACHE_DIR, FIGURES_DIR, FIGURES_URL  # noqa: E402  (where render writes)
+
 BLOCKS_DIR = CACHE_DIR / "blocks"
-FIGURES_DIR = CACHE_DIR / "figures"  # where snippets/render.py writes; it reads the same variable
 CACHE_FORMAT = "1"  # bump to invalidate every cached block
 MIN_BLOCKS_AHEAD = 4  # fewer uncached blocks than this run in the page build, one by one
 DRAWING_LIBRARIES = ("torch", "matplotlib", "numpy", "pillow", "markdown-exec")
@@ -69,7 +70,7 @@ MATH = re.compile(
     r'<(?P<tag>span|div) class="arithmatex">\s*\\(?P<open>[\(\[])(?P<tex>.*?)\\[\)\]]\s*</(?P=tag)>',
     re.DOTALL,
 )
-FIGURE_SRC = re.compile(r'(<img\b[^>]*?\bsrc=")figures/([^"#]+)')
+FIGURE_SRC = re.compile(rf'(<img\b[^>]*?\bsrc="){FIGURES_URL}([^"#]+)')
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,7 +180,7 @@ def cached_run(code, returncode=0, session=None, id="", **extra):  # noqa: A002 
     for name in sorted({m[2] for m in FIGURE_SRC.finditer(output)}):
         if figure_owners.setdefault(name, key) != key:
             raise markdown_exec.ExecutionError(
-                f"block {id!r} draws figures/{name}, which another block draws too: "
+                f"block {id!r} draws {FIGURES_URL}{name}, which another block draws too: "
                 "give every figure its own name")
     return output
 
@@ -203,10 +204,6 @@ def _run_ahead(code):
         return None  # the page build runs it again, and reports the error with the block's id
 
 
-def _worker_setup(root):
-    sys.path.insert(0, root)
-
-
 def run_uncached_blocks_ahead(pages_markdown):
     """Run the blocks that are not cached yet in parallel, one process per core, and cache them."""
     todo = {}
@@ -224,8 +221,7 @@ def run_uncached_blocks_ahead(pages_markdown):
     import hooks as importable
 
     context = multiprocessing.get_context("spawn")  # no fork of a process that has run torch
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=importable._worker_setup,
-                             initargs=(str(ROOT),)) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:  # workers inherit sys.path
         for key, output in zip(todo, pool.map(importable._run_ahead, todo.values())):
             if output is not None:
                 cache_put(key, output)
@@ -237,6 +233,8 @@ def run_uncached_blocks_ahead(pages_markdown):
 
 
 def on_config(config):
+    # MkDocs puts this file's folder on sys.path only while it loads the hook, then takes it off
+    # again; the pages' blocks import `snippets` from here, so it goes back on for the build.
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     markdown_exec.formatters["python"] = format_python
@@ -273,7 +271,7 @@ def on_page_content(html_text, page, config, files):
         source = FIGURES_DIR / filename
         if not source.is_file():
             raise PluginError(f"{page.file.src_uri}: figure {filename!r} was not rendered")
-        uri = f"figures/{filename}"
+        uri = FIGURES_URL + filename
         if files.get_file_from_path(uri) is None:
             files.append(File.generated(config, uri, abs_src_path=str(source)))
         return match[1] + get_relative_url(uri, page.url)

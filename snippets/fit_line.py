@@ -138,8 +138,8 @@ def plot_fit(x, y, path, theme="light"):
         fig = render.new_figure(6.4, 4.0)
         ax = fig.add_subplot()
         ax.scatter(x[:, 0], y, s=16, color=p["muted"], alpha=0.8, label="data", zorder=2)
-        for a, style, color, label in [(path[0], "--", "C1", "initial guess"),
-                                       (path[-1], "-", "C0", "after fitting")]:
+        for a, style, color, label in [(path[0], "--", p["cycle"][1], "initial guess"),
+                                       (path[-1], "-", p["cycle"][0], "after fitting")]:
             ax.plot(ends, ends * a[0] + a[1], style, color=color, zorder=3,
                     label=f"{label}: {line_label(a)}")
         ax.set_xlabel("x")
@@ -188,17 +188,17 @@ def animate_fit(x, y, path, theme="light", every=1):
         fig = render.new_figure(7.2, 3.0)
         ax_fit, ax_loss = fig.subplots(1, 2, width_ratios=[1.2, 1])
         ax_fit.scatter(x[:, 0], y, s=10, color=p["muted"], alpha=0.8, zorder=2)
-        ax_fit.plot(ends, ends * path[0, 0] + path[0, 1], "--", color="C1", lw=1.5, zorder=3,
+        ax_fit.plot(ends, ends * path[0, 0] + path[0, 1], "--", color=p["cycle"][1], lw=1.5, zorder=3,
                     label="initial guess")
-        (line,) = ax_fit.plot([], [], color="C0", zorder=4, label="current line")
+        (line,) = ax_fit.plot([], [], color=p["cycle"][0], zorder=4, label="current line")
         ax_fit.set_xlabel("x")
         ax_fit.set_ylabel("y")
         lines = ends[None, :] * path[:, :1] + path[:, 1:]  # both ends of every line drawn
         ax_fit.set_ylim(min(y.min(), lines.min()).item() - 0.5, max(y.max(), lines.max()).item() + 0.5)
-        ax_fit.legend(loc="lower right", fontsize=9)
+        ax_fit.legend(loc="upper left", fontsize=9)  # the corner no line ever crosses
         ax_loss.plot(range(len(loss)), loss, color=p["grid"], lw=1.5)
-        (trace,) = ax_loss.plot([], [], color="C0")
-        (dot,) = ax_loss.plot([], [], "o", color="C0", ms=6)
+        (trace,) = ax_loss.plot([], [], color=p["cycle"][0])
+        (dot,) = ax_loss.plot([], [], "o", color=p["cycle"][0], ms=6)
         ax_loss.set_yscale("log")
         ax_loss.set_xlabel("step")
         ax_loss.set_ylabel("loss")

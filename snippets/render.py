@@ -12,9 +12,7 @@ Tested in tests/test_render.py.
 
 import html
 import io
-import os
 from contextlib import contextmanager
-from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -22,9 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-ROOT = Path(__file__).resolve().parent.parent
-FIGURES_DIR = Path(os.environ.get("SGD_CACHE_DIR", ROOT / ".cache")) / "figures"
-SITE_PREFIX = "figures/"
+from snippets import FIGURES_DIR, FIGURES_URL
 
 THEMES = ("light", "dark")
 
@@ -80,7 +76,11 @@ def style(theme):
 
 @contextmanager
 def themed(theme):
-    """Within this block, new figures, axes, lines and legends take `theme`'s colours."""
+    """Within this block, new figures, axes, lines and legends take `theme`'s colours.
+
+    It yields the palette. Give artists its colours (`p["cycle"][0]`), not "C0": matplotlib looks
+    "CN" up when the figure is drawn or saved, which is after this block has ended.
+    """
     with matplotlib.rc_context(style(theme)):
         yield PALETTES[theme]
 
@@ -90,12 +90,6 @@ def new_figure(width=6.4, height=4.0):
     fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
-
-
-def grab(fig):
-    """Draw `fig` and return its pixels as an RGB uint8 array of shape (height, width, 3)."""
-    fig.canvas.draw()
-    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
 
 
 def blit_frames(fig, artists, update, states):
@@ -186,7 +180,7 @@ def _write(data, filename):
     path = FIGURES_DIR / filename
     if not path.exists() or path.read_bytes() != data:
         path.write_bytes(data)
-    return SITE_PREFIX + filename
+    return FIGURES_URL + filename
 
 
 def _size(data, fig=None):

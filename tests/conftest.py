@@ -48,9 +48,9 @@ def _mkdocs_command(config_file, site_dir, cache_dir):
 
 
 def mkdocs_build(config_file, site_dir, cache_dir):
-    """Run `mkdocs build --strict` in a fresh process with its own (empty) cache."""
+    """Run `mkdocs build --strict` in a fresh process, from the config's folder, with its own cache."""
     cmd, env = _mkdocs_command(config_file, site_dir, cache_dir)
-    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(cmd, cwd=config_file.parent, env=env, capture_output=True, text=True, timeout=600)
 
 
 def _tree(folder):

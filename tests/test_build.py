@@ -4,16 +4,14 @@ These tests build a small project of their own (two pages, four snippet modules)
 hooks.py and render module, in a temporary folder, so they can edit prose and snippets freely.
 """
 
-import os
 import re
 import shutil
-import subprocess
 import sys
 import textwrap
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, mkdocs_build
 
 import hooks
 
@@ -92,15 +90,9 @@ def project(tmp_path):
     return tmp_path
 
 
-def mkdocs_build(project):
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SGD_CACHE_DIR": str(project / ".cache")}
-    return subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd=project,
-                          env=env, capture_output=True, text=True, timeout=300)
-
-
 def build(project):
     """Build `project`; return how many blocks ran (in the page build or ahead), and the site."""
-    result = mkdocs_build(project)
+    result = mkdocs_build(project / "mkdocs.yml", project / "site", project / ".cache")
     assert result.returncode == 0, result.stderr
     ran, cached, ahead = map(int, re.search(
         r"code blocks: (\d+) run, (\d+) from cache \((\d+) of those", result.stderr).groups())
@@ -151,7 +143,7 @@ def test_a_block_that_raises_or_redraws_a_figure_fails_the_build_naming_the_bloc
         print(render.figure(a.plot, name="one-figure", alt="Another figure under a used name."))
         ```
         """)
-    result = mkdocs_build(project)
+    result = mkdocs_build(project / "mkdocs.yml", project / "site", project / ".cache")
     assert result.returncode != 0
     assert "'deliberately-broken'" in result.stderr and "lr must be positive, got -41" in result.stderr
     assert 'File "<code block: deliberately-broken>", line 3' in result.stderr

@@ -58,6 +58,33 @@ def test_loss_falls_at_every_step(dtype):
     assert torch.all(loss[1:] < loss[:-1])
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_loss_falls_fast_at_first_then_more_and_more_slowly(dtype):
+    x, y = fit_line.make_data(dtype=dtype)
+    loss = fit_line.losses(x, y, fit_line.fit(x, y))
+    drop = loss[:-1] - loss[1:]
+    assert torch.all(drop[1:] < drop[:-1])
+
+
+def test_backward_adds_to_the_gradient_so_it_must_be_zeroed(data64):
+    # the page: without the reset, every step would use the sum of all the gradients so far
+    x, y = data64
+    a = torch.tensor([-1.0, 1.0], dtype=torch.float64, requires_grad=True)
+    fit_line.mse(x @ a, y).backward()
+    once = a.grad.clone()
+    fit_line.mse(x @ a, y).backward()
+    torch.testing.assert_close(a.grad, 2 * once, rtol=0, atol=1e-12)
+
+
+def test_the_step_must_run_under_no_grad(data64):
+    # the page: the step is not part of the model, so autograd must not record it
+    x, y = data64
+    a = torch.tensor([-1.0, 1.0], dtype=torch.float64, requires_grad=True)
+    fit_line.mse(x @ a, y).backward()
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        a -= 0.1 * a.grad
+
+
 def test_fit_lands_within_0_05_of_least_squares(data64):
     x, y = data64
     a = fit_line.fit(x, y)[-1]
@@ -167,6 +194,16 @@ def test_plots_draw_their_lines_in_both_themes(plot, lines):
         assert len(fig.axes[0].get_lines()) == lines
         assert fig.axes[0].get_legend() is not None
     assert figs["light"].get_facecolor() != figs["dark"].get_facecolor()
+
+
+@pytest.mark.parametrize("plot", [fit_line.plot_fit, fit_line.plot_loss])
+def test_saved_plots_use_their_themes_colours(plot):
+    x, y = fit_line.make_data()
+    path = fit_line.fit(x, y)
+    for theme, palette in render.PALETTES.items():
+        svg = render.figure_bytes(plot(x, y, path, theme=theme)).decode()
+        assert palette["cycle"][0] in svg and palette["bg"] in svg, f"{theme} colours missing"
+        assert "#1f77b4" not in svg, f"matplotlib's default blue in the {theme} figure"
 
 
 def test_the_gif_has_more_than_20_frames_and_the_line_moves_in_both_themes():
