@@ -55,7 +55,7 @@ from snippets import CACHE_DIR, FIGURES_DIR, FIGURES_URL  # noqa: E402  (where r
 BLOCKS_DIR = CACHE_DIR / "blocks"
 CACHE_FORMAT = "1"  # bump to invalidate every cached block
 MIN_BLOCKS_AHEAD = 4  # fewer uncached blocks than this run in the page build, one by one
-DRAWING_LIBRARIES = ("torch", "matplotlib", "numpy", "pillow", "markdown-exec")
+DRAWING_LIBRARIES = ("torch", "matplotlib", "numpy", "pillow", "markdown-exec", "scikit-learn")
 
 log = logging.getLogger("mkdocs.hooks.sgd")
 stats = {"ran": 0, "cached": 0, "ahead": 0}  # reset before every build; reported after it
@@ -158,7 +158,9 @@ def cache_put(key, output):
     figures = {name: hashlib.sha256((FIGURES_DIR / name).read_bytes()).hexdigest()
                for name in sorted({m[2] for m in FIGURE_SRC.finditer(output)})}
     entry = BLOCKS_DIR / f"{key}.json"
-    entry.write_text(json.dumps({"output": output, "figures": figures}, sort_keys=True))
+    partial = entry.with_suffix(f".{os.getpid()}.tmp")  # written whole, then renamed: builds may share a cache
+    partial.write_text(json.dumps({"output": output, "figures": figures}, sort_keys=True))
+    partial.replace(entry)
 
 
 def cached_run(code, returncode=0, session=None, id="", **extra):  # noqa: A002 (markdown-exec's name)
