@@ -1,7 +1,13 @@
 """Helpers shared by the tests: where the project is, and how a page's code blocks read."""
 
+import os
 import re
 from pathlib import Path
+
+# The same numerics as the build (hooks.py): one thread, so tests compute the bits the pages show
+# and are not slowed by threads fighting over two cores.
+os.environ["MKL_CBWR"] = "COMPATIBLE"
+os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
 
 ROOT = Path(__file__).resolve().parent.parent
 INCLUDE = re.compile(r'^(?P<indent>\s*)--8<-- "(?P<file>[^":]+)(?::(?P<section>[\w-]+))?"\s*$')
@@ -31,7 +37,6 @@ def code_block(page, title):
 # The built site, shared by every test that looks at it: one cold build per test session.
 
 import functools  # noqa: E402
-import os  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import threading  # noqa: E402
