@@ -55,6 +55,7 @@ from snippets import CACHE_DIR, FIGURES_DIR, FIGURES_URL  # noqa: E402  (where r
 BLOCKS_DIR = CACHE_DIR / "blocks"
 CACHE_FORMAT = "1"  # bump to invalidate every cached block
 MIN_BLOCKS_AHEAD = 4  # fewer uncached blocks than this run in the page build, one by one
+PRELOAD = ("torch", "matplotlib.figure", "matplotlib.backends.backend_agg", "PIL.Image")  # what blocks import
 DRAWING_LIBRARIES = ("torch", "matplotlib", "numpy", "pillow", "markdown-exec", "scikit-learn")
 
 log = logging.getLogger("mkdocs.hooks.sgd")
@@ -222,7 +223,10 @@ def run_uncached_blocks_ahead(pages_markdown):
     # are given the same functions from the same file imported under its plain name.
     import hooks as importable
 
-    context = multiprocessing.get_context("spawn")  # no fork of a process that has run torch
+    # Workers are forked from a fresh server process that has imported the heavy libraries once,
+    # never from this process (which may have run torch: forking that is unsafe).
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["hooks", *PRELOAD])
     with ProcessPoolExecutor(workers, mp_context=context) as pool:  # workers inherit sys.path
         for key, output in zip(todo, pool.map(importable._run_ahead, todo.values())):
             if output is not None:

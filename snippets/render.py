@@ -12,6 +12,7 @@ Tested in tests/test_render.py.
 
 import html
 import io
+import os
 from contextlib import contextmanager
 
 import matplotlib
@@ -179,7 +180,9 @@ def _write(data, filename):
     FIGURES_DIR.mkdir(parents=True, exist_ok=True)
     path = FIGURES_DIR / filename
     if not path.exists() or path.read_bytes() != data:
-        path.write_bytes(data)
+        partial = path.with_name(f".{filename}.{os.getpid()}")  # whole file or none: builds may share
+        partial.write_bytes(data)
+        partial.replace(path)
     return FIGURES_URL + filename
 
 

@@ -1,7 +1,11 @@
 """Helpers shared by the tests: where the project is, and how a page's code blocks read."""
 
+import contextlib
+import io
 import os
 import re
+import runpy
+import sys
 from pathlib import Path
 
 # The same numerics as the build (hooks.py): one thread, so tests compute the bits the pages show
@@ -33,20 +37,45 @@ def code_block(page, title):
     return "\n".join(out) + "\n"
 
 
+def run_program(page, title, folder):
+    """Run the block titled `title` on docs/`page` as a fresh file `folder`/`title`; return its lines.
+
+    It runs in this process, as `python <file>` would run it (as __main__, with fresh globals), so
+    it costs no new interpreter importing torch. What a fresh process would add is that this
+    project's modules cannot be imported, so the program may not import them.
+    """
+    program = code_block(page, title)
+    assert not re.search(r"^\s*(from|import)\s+snippets\b", program, re.M), f"{title} imports snippets"
+    path = folder / title
+    path.write_text(program)
+    out, argv, cwd = io.StringIO(), sys.argv, os.getcwd()
+    try:
+        sys.argv = [str(path)]
+        os.chdir(folder)
+        with contextlib.redirect_stdout(out):
+            runpy.run_path(str(path), run_name="__main__")
+    finally:
+        sys.argv = argv
+        os.chdir(cwd)
+    return out.getvalue().splitlines()
+
+
 # ---------------------------------------------------------------------------------------------
-# The built site, shared by every test that looks at it: one cold build per test session.
+# The built site, shared by every test that looks at it: built once per test session.
 
 import functools  # noqa: E402
 import subprocess  # noqa: E402
-import sys  # noqa: E402
 import threading  # noqa: E402
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
 
 import pytest  # noqa: E402
 
 
-def _mkdocs_command(config_file, site_dir, cache_dir):
-    env = {**os.environ, "SGD_CACHE_DIR": str(cache_dir), "NO_MKDOCS_2_WARNING": "1"}
+def _mkdocs_command(config_file, site_dir, cache_dir=None):
+    """The strict build command and its environment; `cache_dir=None` uses the project's cache."""
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    if cache_dir is not None:
+        env["SGD_CACHE_DIR"] = str(cache_dir)
     env.pop("SITE_URL", None)
     cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config_file), "-d", str(site_dir)]
     return cmd, env
@@ -62,47 +91,62 @@ def _tree(folder):
     return {p.relative_to(folder): p.stat().st_mtime_ns for p in folder.rglob("*")}
 
 
-@pytest.fixture(scope="session")
-def _cold_builds(request, tmp_path_factory):
-    """Start every cold build this session needs at once, so that they share the cores.
+SITE_FIXTURES = {"site", "site_again", "site_url"}
 
-    "site" is the site the tests look at; "site_again" is a second cold build of the same commit,
-    started only if a collected test compares against it.
+
+def pytest_collection_modifyitems(session, config, items):
+    """Run the tests that need the built site last, so the others run while it builds."""
+    items.sort(key=lambda item: bool(SITE_FIXTURES & set(item.fixturenames)))  # stable: order kept
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _builds(request, tmp_path_factory):
+    """Start every build this session needs, in the background, before the first test runs.
+
+    "site" is the site the tests look at, built with the project's block cache, as `mkdocs build`
+    builds it: after `mkdocs serve` that cache is warm and the build takes seconds. "site_again" is
+    a cold build of the same working tree with an empty cache of its own, started only if a
+    collected test compares against it; that comparison also checks that cached output equals what
+    a fresh run draws. The builds share the cores with the tests that do not need them, which run
+    first.
     """
-    wanted = ["site"]
-    if any("site_again" in item.fixturenames for item in request.session.items):
-        wanted.append("site_again")
+    used = set().union(*(item.fixturenames for item in request.session.items))
+    wanted = [name for name in ("site", "site_again") if name in used or
+              (name == "site" and "site_url" in used)]
     docs_before = _tree(ROOT / "docs")
     started = {}
     for name in wanted:
         site_dir = tmp_path_factory.mktemp(name)
-        cmd, env = _mkdocs_command(ROOT / "mkdocs.yml", site_dir, tmp_path_factory.mktemp("cache"))
-        started[name] = (site_dir, subprocess.Popen(cmd, cwd=ROOT, env=env, text=True,
-                                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE))
+        cache = None if name == "site" else tmp_path_factory.mktemp("cache")
+        cmd, env = _mkdocs_command(ROOT / "mkdocs.yml", site_dir, cache)
+        log = tmp_path_factory.mktemp("log") / f"{name}.log"  # a file: a pipe nobody reads could fill
+        with open(log, "w") as out:
+            process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        started[name] = (site_dir, process, log)
     yield started, docs_before
-    for _, process in started.values():
+    for _, process, _ in started.values():
         process.kill() if process.poll() is None else None
 
 
 def _finished(builds, name):
     (started, docs_before) = builds
-    site_dir, process = started[name]
-    _, stderr = process.communicate(timeout=600)
-    assert process.returncode == 0, stderr
+    site_dir, process, log = started[name]
+    process.wait(timeout=600)
+    assert process.returncode == 0, log.read_text()[-5000:]
     assert _tree(ROOT / "docs") == docs_before, "the build wrote into docs/"
     return site_dir
 
 
 @pytest.fixture(scope="session")
-def site(_cold_builds):
-    """The site, built cold from the working tree into a temporary folder."""
-    return _finished(_cold_builds, "site")
+def site(_builds):
+    """The site, built from the working tree into a temporary folder."""
+    return _finished(_builds, "site")
 
 
 @pytest.fixture(scope="session")
-def site_again(_cold_builds):
-    """A second cold build of the same working tree, with a cache of its own."""
-    return _finished(_cold_builds, "site_again")
+def site_again(_builds):
+    """A cold build of the same working tree, with an empty cache of its own."""
+    return _finished(_builds, "site_again")
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

@@ -4,13 +4,11 @@ import inspect
 import io
 import math
 import re
-import subprocess
-import sys
 
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, code_block
+from conftest import ROOT, run_program
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -577,10 +575,7 @@ def test_the_page_uses_the_settings_its_prose_describes():
 
 
 def test_the_whole_program_on_the_page_runs_when_pasted_into_a_fresh_file(tmp_path, data64, loss64, start):
-    program = tmp_path / "gradient_check.py"
-    program.write_text(code_block("gradients.md", "gradient_check.py"))
-    out = subprocess.run([sys.executable, str(program)], cwd=tmp_path, capture_output=True,
-                         text=True, timeout=120, check=True).stdout.splitlines()
+    out = run_program("gradients.md", "gradient_check.py", tmp_path)
     assert len(out) == 4 and out[0].startswith("gradient of the MSE at a = [-1.0, 1.0]")
     g = G.autograd_gradient(loss64, start)
     assert all(f"({g[0]:+.6f}, {g[1]:+.6f})" in line for line in out[1:])

@@ -1,19 +1,17 @@
 """The claims of docs/loss.md, checked with the functions the page runs."""
 
-import contextlib
 import inspect
 import io
 import itertools
 import math
 import re
-import runpy
 import socket
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import code_block
+from conftest import run_program
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
@@ -554,14 +552,7 @@ def test_the_gif_walks_the_ball_down_in_both_themes(line):
 
 
 def test_the_whole_program_on_the_page_runs_when_pasted_into_a_fresh_file(tmp_path, digits, trained):
-    program = code_block("loss.md", "digits.py")
-    assert "snippets" not in program  # it stands alone: PyTorch and scikit-learn only
-    path = tmp_path / "digits.py"
-    path.write_text(program)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        runpy.run_path(str(path), run_name="__main__")
-    lines = out.getvalue().splitlines()
+    lines = run_program("loss.md", "digits.py", tmp_path)  # PyTorch and scikit-learn only
     assert lines[0].startswith("step   0  loss 0.6931") and len(lines) == 7
     (_, _), (xh, yh) = digits
     w, b, _ = trained
