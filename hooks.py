@@ -17,6 +17,7 @@ added to the build, so MkDocs copies them into the site (and the live server ser
 """
 
 import ast
+import functools
 import hashlib
 import html
 import io
@@ -93,8 +94,9 @@ def run_block(code, block_id=""):
     return out.getvalue()
 
 
-def _snippet_imports(source):
-    """Names of the `snippets` modules that `source` imports."""
+@functools.lru_cache(maxsize=512)  # keyed by the source text itself, so an edit is a new entry
+def _imported_names(source):
+    """Names imported from the `snippets` package by `source`, whether or not such a module exists."""
     names = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom) and node.module == "snippets":
@@ -103,7 +105,12 @@ def _snippet_imports(source):
             names.add(node.module.split(".")[1])
         elif isinstance(node, ast.Import):
             names.update(a.name.split(".")[1] for a in node.names if a.name.startswith("snippets."))
-    return {n for n in names if (SNIPPETS / f"{n}.py").is_file()}
+    return frozenset(names)
+
+
+def _snippet_imports(source):
+    """Names of the `snippets` modules that `source` imports."""
+    return {n for n in _imported_names(source) if (SNIPPETS / f"{n}.py").is_file()}
 
 
 def snippet_dependencies(code):
@@ -117,6 +124,7 @@ def snippet_dependencies(code):
     return sorted(seen)
 
 
+@functools.lru_cache(maxsize=None)  # forgotten before every build (on_pre_build)
 def _version(package):
     try:
         return metadata.version(package)
@@ -251,6 +259,7 @@ def on_pre_build(config):
     # An edited snippet must take effect on the next rebuild of `mkdocs serve`: forget the old one.
     for name in [m for m in sys.modules if m == "snippets" or m.startswith("snippets.")]:
         del sys.modules[name]
+    _version.cache_clear()  # a library upgraded while `mkdocs serve` runs counts from the next build
     stats.update(ran=0, cached=0, ahead=0)
     figure_owners.clear()
 

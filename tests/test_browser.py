@@ -71,6 +71,10 @@ class Visit:
     def scheme(self):
         return self.page.evaluate("document.body.getAttribute('data-md-color-scheme')")
 
+    def schemes(self):
+        """Both palettes, the one showing first, so a test switches at most once."""
+        return sorted(("default", "slate"), key=lambda scheme: scheme != self.scheme())
+
     def switch_to(self, scheme):
         """Click the header's palette toggle, as a reader would, until `scheme` is on."""
         for _ in range(3):
@@ -113,8 +117,8 @@ def slug(url):
 
 def test_every_image_loads_and_every_figure_swaps_with_the_palette(visit):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    for scheme, shown, hidden in (("default", "#only-light", "#only-dark"),
-                                  ("slate", "#only-dark", "#only-light")):
+    for scheme in visit.schemes():
+        shown, hidden = ("#only-light", "#only-dark")[:: 1 if scheme == "default" else -1]
         visit.switch_to(scheme)
         for src, width, displayed in visit.images():
             assert width > 0, f"{src} did not load in the {scheme} palette"
@@ -123,8 +127,8 @@ def test_every_image_loads_and_every_figure_swaps_with_the_palette(visit):
             f"[...document.images].filter(i => i.getAttribute('src').endsWith('{hidden}')"
             " && getComputedStyle(i).display !== 'none').length")
         assert hidden_shown == 0, f"{scheme} palette still shows {hidden} figures"
-        visit.page.screenshot(path=SCREENSHOTS / f"{slug(visit.url)}-{'light' if scheme == 'default' else 'dark'}.png",
-                              full_page=True)
+        name = f"{slug(visit.url)}-{'light' if scheme == 'default' else 'dark'}.jpg"
+        visit.page.screenshot(path=SCREENSHOTS / name, full_page=True, type="jpeg", quality=85)
     assert visit.errors == []
 
 
@@ -154,17 +158,24 @@ def test_every_code_block_has_a_copy_button(visit):
     assert missing == 0
 
 
-@pytest.mark.parametrize("title, url", [p for p in PAGES if p[1]], ids=[u for _, u in PAGES if u])
-def test_search_finds_each_chapter_by_a_word_from_its_title(browser, site_url, title, url):
-    word = max(re.findall(r"[A-Za-z]+", title), key=len)
+@pytest.fixture(scope="module")
+def home(browser, site_url):
+    """The home page, open once for the search tests."""
     v = Visit(browser, site_url, "")
-    try:
-        v.page.locator(".md-search__input").click()
-        v.page.keyboard.type(word, delay=20)  # key by key, as Material listens for keystrokes
-        # result links are the page's address with the search word added: .../fit-a-line/?h=line
-        v.page.wait_for_selector(f".md-search-result__item a[href*='/{url}?h=']", timeout=10_000)
-    finally:
-        v.close()
+    yield v
+    v.close()
+
+
+@pytest.mark.parametrize("title, url", [p for p in PAGES if p[1]], ids=[u for _, u in PAGES if u])
+def test_search_finds_each_chapter_by_a_word_from_its_title(home, title, url):
+    word = max(re.findall(r"[A-Za-z]+", title), key=len)
+    field = home.page.locator(".md-search__input")
+    field.click()
+    field.fill("")
+    home.page.keyboard.type(word, delay=20)  # key by key, as Material listens for keystrokes
+    # result links are the page's address with the search word added: .../fit-a-line/?h=line
+    home.page.wait_for_selector(f".md-search-result__item a[href*='/{url}?h=']", timeout=10_000)
+    home.page.keyboard.press("Escape")
 
 
 axe_violations = {}
@@ -176,10 +187,10 @@ def test_no_serious_or_critical_accessibility_violation(visit):
     # Contrast is checked outside code blocks here: their thousands of tokens made axe slow, and
     # they are checked one colour per token kind by the test below.
     contrast_only = {"runOnly": ["color-contrast"]}
-    runs = (("default", None, {"rules": {"color-contrast": {"enabled": False}}}),
+    runs = [("default", None, {"rules": {"color-contrast": {"enabled": False}}}),
             ("default", {"exclude": [["pre"]]}, contrast_only),
-            ("slate", {"exclude": [["pre"]]}, contrast_only))
-    for scheme, context, rules in runs:
+            ("slate", {"exclude": [["pre"]]}, contrast_only)]
+    for scheme, context, rules in sorted(runs, key=lambda run: run[0] != visit.scheme()):
         visit.switch_to(scheme)
         results = Axe().run(visit.page, context=context, options={"resultTypes": ["violations"], **rules})
         serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
@@ -211,7 +222,7 @@ CODE_CONTRAST = """() => {
 
 
 def test_every_kind_of_code_token_has_enough_contrast_in_both_palettes(visit):
-    for scheme in ("default", "slate"):
+    for scheme in visit.schemes():
         visit.switch_to(scheme)
         ratios = visit.page.evaluate(CODE_CONTRAST)
         if visit.page.locator(".md-typeset pre code").count():
