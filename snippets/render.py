@@ -12,6 +12,7 @@ Tested in tests/test_render.py.
 
 import html
 import io
+import json
 import os
 from contextlib import contextmanager
 
@@ -238,3 +239,52 @@ def animation(animate, *args, name, alt, caption=None, fps=12, hold=1.5, **kwarg
         size = _size(data)
         sources[theme] = _write(data, f"{name}-{theme}.gif")
     return _html(sources, alt, caption, size)
+
+
+def slider(plot, values, *args, name, alt, label, labels=None, caption=None, fmt="svg", start=0,
+           **kwargs):
+    """Draw `plot(value, *args, theme=..., **kwargs)` for every value; return a figure with a slider.
+
+    Every frame is drawn in both themes ahead of time and saved as
+    figures/<name>-<i>-<theme>.<fmt>; the page carries them all as <img> tags, and the slider (a
+    plain range input, run by docs/javascripts/slider.js) shows one at a time. Without JavaScript
+    the page shows frame `start`. `alt` holds one alt text per value; `labels` the text shown
+    beside the slider for each value (by default the value itself).
+    """
+    values, alt = list(values), list(alt)
+    _check_name(name, "alt texts are checked below")
+    labels = [f"{v:g}" for v in values] if labels is None else list(labels)
+    if len(values) < 2:
+        raise ValueError(f"a slider needs at least 2 values, got {len(values)}")
+    if len(alt) != len(values) or len(labels) != len(values):
+        raise ValueError(f"need one alt text and one label per value: {len(values)} values, "
+                         f"{len(alt)} alt texts, {len(labels)} labels")
+    if not all(a and a.strip() for a in alt):
+        raise ValueError(f"every frame of slider {name!r} needs alt text that says what it shows")
+    if not 0 <= start < len(values):
+        raise ValueError(f"start must index one of the {len(values)} values, got {start}")
+    if not label or not label.strip():
+        raise ValueError(f"slider {name!r} needs a label that says what it changes")
+    imgs, size = [], None
+    for i, value in enumerate(values):
+        for theme in THEMES:
+            fig = plot(value, *args, theme=theme, **kwargs)
+            data = figure_bytes(fig, fmt)
+            size = _size(data, fig)
+            src = _write(data, f"{name}-{i}-{theme}.{fmt}")
+            hidden = "" if i == start else " hidden"
+            imgs.append(f'<img src="{src}#only-{theme}" alt="{html.escape(alt[i], quote=True)}" '
+                        f'width="{size[0]}" height="{size[1]}" loading="lazy" data-frame="{i}"'
+                        f'{hidden}>')
+    options = "".join(f'<option value="{i}" label="{html.escape(t, quote=True)}"></option>'
+                      for i, t in enumerate(labels))
+    texts = html.escape(json.dumps(labels), quote=True)
+    cap = f"\n<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return (
+        f'<figure class="sgd-figure sgd-slider" id="{name}">\n' + "\n".join(imgs) + "\n"
+        f'<label class="sgd-slider__control"><span>{html.escape(label)}</span> '
+        f'<input type="range" min="0" max="{len(values) - 1}" step="1" value="{start}" '
+        f'list="{name}-marks" data-labels="{texts}" aria-valuetext="{html.escape(labels[start])}"> '
+        f'<output>{html.escape(labels[start])}</output></label>'
+        f'<datalist id="{name}-marks">{options}</datalist>{cap}\n</figure>\n'
+    )

@@ -239,6 +239,26 @@ def test_every_theme_owned_exception_is_still_needed(site_url):
     assert set(THEME_OWNED) <= seen, f"no longer needed: {set(THEME_OWNED) - seen}"
 
 
+def test_moving_a_slider_changes_the_frame_shown(visit):
+    shown = """(figure) => [...figure.querySelectorAll('img[data-frame]')]
+        .filter(i => getComputedStyle(i).display !== 'none').map(i => [i.getAttribute('src'), i.complete && i.naturalWidth])"""
+    for figure in visit.page.locator("figure.sgd-slider").all():
+        figure.scroll_into_view_if_needed()
+        before = figure.evaluate(shown)
+        slider = figure.locator("input[type=range]")
+        start = int(slider.input_value())
+        slider.focus()
+        visit.page.keyboard.press("ArrowLeft" if start == int(slider.get_attribute("max")) else "ArrowRight")
+        visit.page.wait_for_function(
+            "(figure) => [...figure.querySelectorAll('img[data-frame]')]"
+            ".every(i => getComputedStyle(i).display === 'none' || (i.complete && i.naturalWidth > 0))",
+            arg=figure.element_handle(), timeout=5_000)
+        after = figure.evaluate(shown)
+        assert len(after) == 1 and after[0][1] > 0, f"{after}: one frame should show, loaded"
+        assert after[0][0] != before[0][0], "the key press did not change the frame"
+        assert figure.locator("output").inner_text() != "", "the slider's value is not shown"
+
+
 def test_page_gave_no_console_error_and_asked_no_other_host(visit):
     # last for each page, so that it covers everything the tests above did on it
     visit.page.wait_for_timeout(300)

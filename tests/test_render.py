@@ -83,7 +83,37 @@ def test_animation_writes_gifs_for_both_themes(figures_dir):
     assert 'width="60" height="40"' in out
 
 
+def sloped(value, theme):
+    with render.themed(theme) as p:
+        fig = render.new_figure(3, 2)
+        fig.add_subplot().plot([0, 1], [0, value], color=p["cycle"][0])
+    return fig
+
+
+def test_slider_draws_every_value_in_both_themes_and_shows_only_the_start(figures_dir):
+    values = [0.5, 1.0, 2.0]
+    out = render.slider(sloped, values, name="s", label="slope", start=1,
+                        alt=[f"A line of slope {v} through 2 points." for v in values])
+    assert sorted(p.name for p in figures_dir.iterdir()) == [
+        f"s-{i}-{t}.svg" for i in range(3) for t in ("dark", "light")]
+    imgs = re.findall(r"<img [^>]*>", out)
+    assert len(imgs) == 6
+    shown = [i for i in imgs if " hidden" not in i]
+    assert [re.search(r'src="([^"]+)"', i)[1] for i in shown] == [
+        "figures/s-1-light.svg#only-light", "figures/s-1-dark.svg#only-dark"]
+    assert all('alt="A line of slope 1.0 through 2 points."' in i for i in shown)
+    assert 'type="range" min="0" max="2" step="1" value="1"' in out
+    assert "<output>1</output>" in out and 'data-labels="[&quot;0.5&quot;, &quot;1&quot;, &quot;2&quot;]"' in out
+    assert (figures_dir / "s-0-light.svg").read_bytes() != (figures_dir / "s-2-light.svg").read_bytes()
+
+
 @pytest.mark.parametrize("call, message", [
+    (lambda: render.slider(sloped, [1.0], name="s", label="x", alt=["a"]), "at least 2 values"),
+    (lambda: render.slider(sloped, [1.0, 2.0], name="s", label="x", alt=["a"]), "one alt text"),
+    (lambda: render.slider(sloped, [1.0, 2.0], name="s", label="x", alt=["a", " "]), "needs alt"),
+    (lambda: render.slider(sloped, [1.0, 2.0], name="s", label="x", alt=["a", "b"], start=2),
+     "start must index one of the 2 values"),
+    (lambda: render.slider(sloped, [1.0, 2.0], name="s", label="", alt=["a", "b"]), "needs a label"),
     (lambda: render.gif_bytes(moving_dot(n=1)), "at least 2 frames"),
     (lambda: render.gif_bytes([np.zeros((4, 4, 3)), np.zeros((5, 4, 3))]), "same"),
     (lambda: render.gif_bytes(moving_dot(), fps=0), "fps must be positive"),

@@ -176,3 +176,29 @@ def test_every_link_to_an_anchor_finds_it(site):
     checked, broken = broken_anchors(site)
     assert checked > 50
     assert not broken, broken
+
+
+def sliders(site_dir):
+    """(page, slider id, {frame index: [srcs]}, max index) for every figure slider in the site."""
+    found = []
+    for page in sorted(site_dir.rglob("*.html")):
+        text = page.read_text()
+        for figure in re.findall(r'<figure class="sgd-figure sgd-slider".*?</figure>', text, re.S):
+            frames = {}
+            for img in re.findall(r"<img [^>]*>", figure):
+                frames.setdefault(int(re.search(r'data-frame="(\d+)"', img)[1]), []).append(
+                    re.search(r'src="([^"#]+)', img)[1])
+            top = int(re.search(r'type="range" min="0" max="(\d+)"', figure)[1])
+            found.append((page, re.search(r'id="([^"]+)"', figure)[1], frames, top))
+    return found
+
+
+def test_every_slider_carries_every_frame_it_switches_between(site):
+    found = sliders(site)
+    assert found or not any(url == "learning-rate/" for _, url in nav_pages()), "the slider is gone"
+    for page, name, frames, top in found:
+        assert sorted(frames) == list(range(top + 1)), f"{name}: the slider's range and its frames differ"
+        for index, srcs in frames.items():
+            assert len(srcs) == 2, f"{name}: frame {index} needs a light and a dark image"
+            for src in srcs:
+                assert (page.parent / src).resolve().is_file(), f"{name}: {src} is not in the site"
