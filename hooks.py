@@ -56,7 +56,7 @@ from snippets import CACHE_DIR, FIGURES_DIR, FIGURES_URL  # noqa: E402  (where r
 BLOCKS_DIR = CACHE_DIR / "blocks"
 CACHE_FORMAT = "1"  # bump to invalidate every cached block
 MIN_BLOCKS_AHEAD = 4  # fewer uncached blocks than this run in the page build, one by one
-PRELOAD = ("torch", "matplotlib.figure", "matplotlib.backends.backend_agg", "PIL.Image")  # what blocks import
+PRELOAD = ("torch", "torch._dynamo", "matplotlib.figure", "matplotlib.backends.backend_agg", "PIL.Image")  # what blocks import (torch.optim imports torch._dynamo on its first step: 2 s)
 DRAWING_LIBRARIES = ("torch", "matplotlib", "numpy", "pillow", "markdown-exec", "scikit-learn")
 
 log = logging.getLogger("mkdocs.hooks.sgd")

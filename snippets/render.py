@@ -17,6 +17,7 @@ import os
 from contextlib import contextmanager
 
 import matplotlib
+import matplotlib.layout_engine
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -115,10 +116,28 @@ def blit_frames(fig, artists, update, states):
     return frames
 
 
+def settle_layout(fig):
+    """Lay `fig` out now, round each axes' position to 1e-6 of the figure, and freeze the layout.
+
+    Constrained layout measures text, and the last bits of those measurements depend on what the
+    process drew before; an SVG names its clip paths after the unrounded axes box, so without the
+    rounding the same figure could be saved with different ids from one build to the next.
+    """
+    engine = fig.get_layout_engine()
+    if engine is not None and not isinstance(engine, matplotlib.layout_engine.PlaceHolderLayoutEngine):
+        engine.execute(fig)
+        for ax in fig.axes:
+            box = [round(v, 6) for v in ax.get_position(original=True).bounds]
+            ax.set_position(box, which="both")
+        fig.set_layout_engine("none")
+    return fig
+
+
 def figure_bytes(fig, fmt="svg"):
     """Return `fig` encoded as SVG or PNG, with no timestamps so equal figures give equal bytes."""
     if fmt not in ("svg", "png"):
         raise ValueError(f"fmt must be 'svg' or 'png', got {fmt!r}")
+    settle_layout(fig)
     buf = io.BytesIO()
     meta = {"Date": None} if fmt == "svg" else {"Software": None}
     # PNGs are drawn at twice the page's pixel size so they stay sharp on high-density screens.

@@ -88,7 +88,8 @@ class Visit:
         """Load every image the current palette shows; return [src, naturalWidth, displayed]."""
         return self.page.evaluate("""async () => {
             const other = document.body.dataset.mdColorScheme === 'slate' ? '#only-light' : '#only-dark';
-            const imgs = [...document.images].filter(i => !i.getAttribute('src').endsWith(other));
+            // the other palette's figures, and a slider's frames other than the one chosen, are hidden
+            const imgs = [...document.images].filter(i => !i.getAttribute('src').endsWith(other) && !i.hidden);
             for (const img of imgs) {
                 img.loading = 'eager';
                 try { await img.decode(); } catch (e) {}
@@ -208,9 +209,10 @@ CODE_CONTRAST = """() => {
     const lum = ([r, g, b]) => [r, g, b].map(v => v / 255)
         .map(v => v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4)
         .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
+    document.querySelectorAll('details').forEach(d => { d.open = true; });  // solutions too
     const seen = new Map();
     for (const token of document.querySelectorAll('.md-typeset pre code span[class]')) {
-        if (!token.textContent.trim() || seen.has(token.className)) continue;
+        if (!token.textContent.trim() || seen.has(token.className) || !token.offsetParent) continue;
         const bg = rgba(getComputedStyle(token.closest('code')).backgroundColor);
         const fg = rgba(getComputedStyle(token).color);
         const shown = fg.slice(0, 3).map((v, i) => v * fg[3] + bg[i] * (1 - fg[3]));  // alpha over bg
