@@ -269,9 +269,10 @@ def roundoff_guide(h, dtype=torch.float64, x0=1.0):
     return torch.finfo(dtype).eps * math.exp(x0) / h
 
 
-def _power_of_ten(value, _):
-    """Tick label 10⁻⁵ for 1e-5, in plain text (mathtext is slow to start)."""
-    return "10" + str(round(math.log10(value))).translate(SUPERSCRIPTS)
+def power_of_ten(value, _=None):
+    """Tick label 10⁻⁵ for 1e-5 (and 1 for 1), in plain text: mathtext is slow to start."""
+    exponent = round(math.log10(value))
+    return "1" if exponent == 0 else "10" + str(exponent).translate(SUPERSCRIPTS)
 
 
 def plot_step_errors(hs, errors64, errors32, theme="light"):
@@ -303,8 +304,8 @@ def plot_step_errors(hs, errors64, errors32, theme="light"):
         ax.yaxis.set_major_locator(LogLocator(base=100))
         ax.xaxis.set_minor_locator(NullLocator())
         ax.yaxis.set_minor_locator(NullLocator())
-        ax.xaxis.set_major_formatter(FuncFormatter(_power_of_ten))
-        ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
+        ax.xaxis.set_major_formatter(FuncFormatter(power_of_ten))
+        ax.yaxis.set_major_formatter(FuncFormatter(power_of_ten))
         ax.set_xlabel("step h")
         ax.set_ylabel("|finite difference − exact|")
         ax.legend(loc="lower left")

@@ -14,7 +14,8 @@ import torch
 # --8<-- [end:imports]
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
-from snippets import loss, render
+from snippets import gradients, loss, render
+from snippets.gradients import minus
 from snippets.fit_line import (
     check_fit_args,
     gradient,
@@ -211,7 +212,7 @@ def step_table(curvatures, lr, x0=1.0):
         how = ("stops short" if 0 < x1 < x0 else "lands on it" if x1 == 0 else
                "overshoots, lands closer" if -x0 < x1 < 0 else "overshoots, no closer"
                if x1 == -x0 else "overshoots, lands further away")
-        rows.append(_minus(f"| {L:g} | {L * x0:g} | {x1 - x0:g} | {x1:g} | {abs(x1):g}: {how} |"))
+        rows.append(minus(f"| {L:g} | {L * x0:g} | {x1 - x0:g} | {x1:g} | {abs(x1):g}: {how} |"))
     return "\n".join(rows)
 
 
@@ -262,7 +263,7 @@ def quadratic_alt(lrs, curvature=1.0, x0=1.5, steps=24):
     """Alt text for the four-panel animation, with where each run ends."""
     ends = [gradient_descent(parabola_gradient(curvature), x0, lr, steps)[-1].item() for lr in lrs]
     runs = "; ".join(f"lr {lr:g} ends at x = {end:.3g}" for lr, end in zip(lrs, ends))
-    return _minus(f"Animation of {steps} steps of gradient descent from x = {x0:g} on the parabola "
+    return minus(f"Animation of {steps} steps of gradient descent from x = {x0:g} on the parabola "
                   f"f(x) = {curvature:g}/2 x squared, in {len(lrs)} panels: {runs}.")
 
 
@@ -291,7 +292,7 @@ def frame_alt(lr, x, y, steps=100):
 
 def signs(values, digits=2):
     """A few numbers as text, 1.32, −1.06, 0.85, with true minus signs."""
-    return ", ".join(_minus(f"{float(v):.{digits}f}") for v in values)
+    return ", ".join(minus(f"{float(v):.{digits}f}") for v in values)
 
 
 def tail_stats(x, y, runs, last=0.2):
@@ -326,11 +327,6 @@ def schedule_runs_alt(x, y, runs, last=0.2):
             f"on a log scale; the constant rate's stays noisy while both decays fall further. Right: the "
             f"parameters of the last {round(last * 100)}% of the steps around the minimum. On average over "
             f"those steps: {parts}.")
-
-
-def _minus(text):
-    """`text` with true minus signs in place of hyphens."""
-    return str(text).replace("-", "−")
 
 
 def lr_label(lr):
@@ -387,13 +383,6 @@ def animate_quadratic(lrs, curvature=1.0, x0=1.5, steps=24, theme="light"):
     return frames
 
 
-def _power_of_ten(value, _):
-    """Tick label 10⁻² for 0.01 (plain text: mathtext is slow to start)."""
-    exponent = round(math.log10(value))
-    return "1" if exponent == 0 else "10" + str(exponent).translate(_SUPERSCRIPTS)
-
-
-_SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def plot_sweep(x, y, lrs, runs, theme="light"):
@@ -444,7 +433,7 @@ def plot_sweep(x, y, lrs, runs, theme="light"):
         ax.yaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_minor_locator(NullLocator())
         for axis in (ax.xaxis, ax.yaxis):
-            axis.set_major_formatter(FuncFormatter(_power_of_ten))
+            axis.set_major_formatter(FuncFormatter(gradients.power_of_ten))
         ax.set_xlabel("learning rate (log scale)")
         ax.set_ylabel(f"loss after {steps} steps")
     return render.settle_layout(fig)
@@ -534,7 +523,7 @@ def plot_schedule_runs(x, y, runs, last=0.2, theme="light"):
         ax.set_yscale("log")
         ax.yaxis.set_major_locator(LogLocator(base=10, numticks=8))
         ax.yaxis.set_minor_locator(NullLocator())
-        ax.yaxis.set_major_formatter(FuncFormatter(_power_of_ten))
+        ax.yaxis.set_major_formatter(FuncFormatter(gradients.power_of_ten))
         ax.set_xlabel("step")
         ax.set_ylabel("loss − least-squares minimum")
         ax.legend(loc="upper right", fontsize=9)
