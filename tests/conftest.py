@@ -37,6 +37,18 @@ def code_block(page, title):
     return "\n".join(out) + "\n"
 
 
+def assert_close(actual, expected, atol=0.0, rtol=0.0):
+    """Same shape, and every element of `actual` within atol + rtol * |expected| of `expected`, compared
+    in float64 (torch.testing's rule, without its one-second first import)."""
+    import torch
+
+    actual, expected = torch.as_tensor(actual).double(), torch.as_tensor(expected).double()
+    assert actual.shape == expected.shape, f"shapes {tuple(actual.shape)} and {tuple(expected.shape)}"
+    gap = (actual - expected).abs()
+    assert torch.all(gap <= atol + rtol * expected.abs()), (
+        f"{actual} != {expected}: largest gap {gap.max().item():.3e} > atol {atol:.0e}, rtol {rtol:.0e}")
+
+
 def run_program(page, title, folder):
     """Run the block titled `title` on docs/`page` as a fresh file `folder`/`title`; return its lines.
 

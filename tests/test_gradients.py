@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, run_program
+from conftest import ROOT, assert_close, run_program
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -48,15 +48,6 @@ def errors():
 
 def error_at(hs, errs, h):
     return errs[min(range(len(hs)), key=lambda k: abs(math.log10(hs[k] / h)))]
-
-
-def assert_close(actual, expected, rtol=0.0, atol=0.0):
-    """Every element of `actual` within atol + rtol * |expected| of `expected` (torch.testing's rule, without
-    its one-second first import)."""
-    actual, expected = torch.as_tensor(actual), torch.as_tensor(expected)
-    assert actual.shape == expected.shape, f"shapes {tuple(actual.shape)} and {tuple(expected.shape)}"
-    gap = (actual - expected).abs()
-    assert torch.all(gap <= atol + rtol * expected.abs()), f"{actual} != {expected}: largest gap {gap.max():.3e}"
 
 
 def defaults(fn):

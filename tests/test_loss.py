@@ -11,19 +11,12 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import run_program
+from conftest import assert_close, run_program
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
 from snippets import fit_line, loss, render
-
-
-def assert_close(actual, expected, atol=1e-10):
-    """Equal shapes and every entry within `atol` (torch.testing would cost a second to import)."""
-    actual, expected = torch.as_tensor(actual), torch.as_tensor(expected, dtype=actual.dtype)
-    assert actual.shape == expected.shape
-    assert (actual - expected).abs().max().item() <= atol, f"{actual} != {expected}"
 
 
 def defaults(fn):

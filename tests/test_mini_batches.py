@@ -8,7 +8,7 @@ import queue
 import numpy as np
 import pytest
 import torch
-from conftest import run_program
+from conftest import assert_close, run_program
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from PIL import Image
@@ -20,14 +20,6 @@ F64 = torch.float64
 START = torch.tensor([-1.0, 1.0], dtype=F64)
 RACE = (1, 16, 256)  # the batch sizes of the page's first figure
 SIZES = [2 ** k for k in range(8)]  # the batch sizes of the variance figure
-
-
-def assert_close(actual, expected, atol):
-    """Every element of `actual` within atol of `expected` (torch.testing is slow to import)."""
-    actual, expected = torch.as_tensor(actual), torch.as_tensor(expected)
-    assert actual.shape == expected.shape, f"shapes {tuple(actual.shape)} and {tuple(expected.shape)}"
-    gap = (actual - expected).abs().max().item()
-    assert gap <= atol, f"largest gap {gap:.3e} > {atol:.0e}"
 
 
 @pytest.fixture(scope="module")
