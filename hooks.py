@@ -11,6 +11,11 @@ rendered, blocks that are not cached are run ahead on every core, so a cold buil
 Math. `$...$` and `$$...$$` (pymdownx.arithmatex, generic mode) become MathML at build time, which
 browsers render natively: no script and no request to a CDN.
 
+Glossary. Each entry of `docs/glossary.md` (a bold term, then `:   meaning [Chapter](link)`)
+becomes an abbreviation for the `abbr` extension, so the term's first use on every other page
+shows its meaning when hovered (Material's tooltips). The glossary page is the one place the
+meanings are written.
+
 Figures. `snippets.render` writes images to `.cache/figures/` and refers to them as
 `figures/<file>`. Each page's references are rewritten relative to the page, and the files are
 added to the build, so MkDocs copies them into the site (and the live server serves them).
@@ -246,12 +251,63 @@ def run_uncached_blocks_ahead(pages_markdown):
 # MkDocs events
 
 
+GLOSSARY = "glossary.md"  # in docs_dir; a site without one has no tooltips
+GLOSSARY_ENTRY = re.compile(
+    r"^\*\*(?P<term>[^*\n]+)\*\*\n:[ ]+(?P<meaning>[^\n]+?)[ ]+\[(?P<chapter>[^\]\n]+)\]\((?P<link>[^)\n]+)\)[ ]*$",
+    re.MULTILINE,
+)
+ABBR = re.compile(r'<abbr title="(?P<title>[^"]*)">(?P<text>.*?)</abbr>', re.DOTALL)
+HEADING = re.compile(r"<h([1-6])\b.*?</h\1>", re.DOTALL)
+
+
+def glossary_entries(markdown):
+    """(term, meaning, chapter, link) for every entry of the glossary page's Markdown."""
+    return [(m["term"], m["meaning"], m["chapter"], m["link"]) for m in GLOSSARY_ENTRY.finditer(markdown)]
+
+
+def _plural(word):
+    if word.endswith(("s", "x", "ch", "sh")):
+        return word + "es"
+    return word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s"
+
+
+def glossary_abbreviations(entries):
+    """The text forms of each term a page may use (as written, capitalised, lower case, plural),
+    mapped to its meaning. Acronyms (MSE, ReLU) keep their capitals."""
+    forms = {}
+    for term, meaning, _, _ in entries:
+        acronym = sum(c.isupper() for c in term) > 1
+        spellings = {term} if acronym else {term, term[0].upper() + term[1:], term[0].lower() + term[1:]}
+        for spelling in spellings:
+            forms[spelling] = forms[_plural(spelling)] = meaning
+    return forms
+
+
+def first_use_only(html_text):
+    """Keep the tooltip on a term's first use in the page's text; later uses, and headings, are
+    plain text again."""
+    html_text = HEADING.sub(lambda heading: ABBR.sub(r"\g<text>", heading[0]), html_text)
+    seen = set()
+
+    def keep_first(match):
+        if match["title"] in seen:
+            return match["text"]
+        seen.add(match["title"])
+        return match[0]
+
+    return ABBR.sub(keep_first, html_text)
+
+
 def on_config(config):
     # MkDocs puts this file's folder on sys.path only while it loads the hook, then takes it off
     # again; the pages' blocks import `snippets` from here, so it goes back on for the build.
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     markdown_exec.formatters["python"] = format_python
+    glossary = Path(config["docs_dir"]) / GLOSSARY
+    if glossary.is_file():
+        abbreviations = glossary_abbreviations(glossary_entries(glossary.read_text()))
+        config["mdx_configs"].setdefault("abbr", {})["glossary"] = abbreviations
     return config
 
 
@@ -280,6 +336,10 @@ def _mathml(match):
 
 def on_page_content(html_text, page, config, files):
     html_text = MATH.sub(_mathml, html_text)
+    if page.file.src_uri == GLOSSARY:
+        html_text = ABBR.sub(r"\g<text>", html_text)  # the page that defines them needs no tooltips
+    else:
+        html_text = first_use_only(html_text)
 
     def publish(match):
         filename = match[2]

@@ -261,6 +261,19 @@ def test_moving_a_slider_changes_the_frame_shown(visit):
         assert figure.locator("output").inner_text() != "", "the slider's value is not shown"
 
 
+def test_hovering_a_glossary_term_shows_its_meaning(visit):
+    term = visit.page.locator("article abbr").first
+    if not visit.url or visit.url == "glossary/":
+        return  # the home page and the glossary itself have no tooltips
+    meaning = term.get_attribute("title")
+    term.scroll_into_view_if_needed()
+    term.hover()
+    tooltip = visit.page.locator(".md-tooltip2--active")
+    tooltip.wait_for(state="visible", timeout=5_000)
+    assert meaning and tooltip.inner_text().strip() == meaning, (meaning, tooltip.inner_text())
+    visit.page.mouse.move(0, 0)
+
+
 def test_page_gave_no_console_error_and_asked_no_other_host(visit):
     # last for each page, so that it covers everything the tests above did on it
     visit.page.wait_for_timeout(300)
