@@ -17,7 +17,7 @@ from torch.utils.data import DataLoader, TensorDataset
 # --8<-- [end:imports]
 from snippets import loss as loss_chapter
 from snippets import render
-from snippets.validation_set import split_indices
+from snippets.validation_set import snapshot, split_indices
 
 CLASSES = 10  # the digits 0 to 9
 SKY = "#56b4e9"  # Okabe-Ito sky blue, in both palettes: the confusion matrix's colour
@@ -109,11 +109,6 @@ def scores(model, x_train, y_train, x_val, y_val):
 
 
 # --8<-- [start:train]
-def snapshot(model):
-    """A copy of the model's weights: state_dict() shares the live tensors."""
-    return {name: tensor.clone() for name, tensor in model.state_dict().items()}
-
-
 def train(model, x_train, y_train, x_val, y_val, lr=0.1, momentum=0.9,
           batch_size=32, epochs=30, patience=5, seed=0):
     """SGD with momentum on mini-batches, with early stopping."""

@@ -148,12 +148,14 @@ def check_training(train, val, epochs, patience):
 # --8<-- [end:checks]
 
 
-# --8<-- [start:early_stopping]
+# --8<-- [start:snapshot]
 def snapshot(model):
     """A copy of the weights (state_dict() alone shares the live tensors)."""
     return {name: t.clone() for name, t in model.state_dict().items()}
+# --8<-- [end:snapshot]
 
 
+# --8<-- [start:early_stopping]
 def evaluate(model, x, y):
     """The model's loss on (x, y), without tracking gradients."""
     with torch.no_grad():

@@ -37,6 +37,14 @@ def code_block(page, title):
     return "\n".join(out) + "\n"
 
 
+def defaults(fn):
+    """The default value of each of `fn`'s parameters that has one, by name."""
+    import inspect
+
+    return {k: v.default for k, v in inspect.signature(fn).parameters.items()
+            if v.default is not inspect.Parameter.empty}
+
+
 def assert_close(actual, expected, atol=0.0, rtol=0.0):
     """Same shape, and every element of `actual` within atol + rtol * |expected| of `expected`, compared
     in float64 (torch.testing's rule, without its one-second first import)."""

@@ -7,7 +7,7 @@ import re
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import run_program
+from conftest import defaults, run_program
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from torch import nn
@@ -19,11 +19,6 @@ from snippets.validation_set import split_indices
 
 F64 = torch.float64
 SEEDS = (0, 1, 2)
-
-
-def defaults(fn):
-    return {k: v.default for k, v in inspect.signature(fn).parameters.items()
-            if v.default is not inspect.Parameter.empty}
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,5 @@
 """The claims of docs/fit-a-line.md, checked with the functions the page runs."""
 
-import inspect
 import io
 
 import numpy as np
@@ -9,18 +8,13 @@ import torch
 from matplotlib.figure import Figure
 from PIL import Image
 
-from conftest import run_program
+from conftest import defaults, run_program
 from snippets import fit_line, render
 
 
 @pytest.fixture(scope="module")
 def data64():
     return fit_line.make_data(dtype=torch.float64)
-
-
-def defaults(fn):
-    return {k: v.default for k, v in inspect.signature(fn).parameters.items()
-            if v.default is not inspect.Parameter.empty}
 
 
 def test_defaults_are_the_settings_the_page_describes():

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, assert_close, run_program
+from conftest import ROOT, assert_close, defaults, run_program
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -48,11 +48,6 @@ def errors():
 
 def error_at(hs, errs, h):
     return errs[min(range(len(hs)), key=lambda k: abs(math.log10(hs[k] / h)))]
-
-
-def defaults(fn):
-    return {k: v.default for k, v in inspect.signature(fn).parameters.items()
-            if v.default is not inspect.Parameter.empty}
 
 
 def table_rows(markdown):

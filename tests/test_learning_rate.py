@@ -1,6 +1,5 @@
 """The claims of docs/learning-rate.md, checked with the functions the page runs."""
 
-import inspect
 import io
 import itertools
 import math
@@ -9,7 +8,7 @@ import re
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, run_program
+from conftest import ROOT, defaults, run_program
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
@@ -60,11 +59,6 @@ def scheduled(data):
 
 def floor_of(x, y):
     return fit_line.least_squares(x, y)[1]
-
-
-def defaults(fn):
-    return {k: v.default for k, v in inspect.signature(fn).parameters.items()
-            if v.default is not inspect.Parameter.empty}
 
 
 def on_parabola(L, lr, steps, x0=1.0):

@@ -1,6 +1,5 @@
 """The claims of docs/loss.md, checked with the functions the page runs."""
 
-import inspect
 import io
 import itertools
 import math
@@ -11,17 +10,12 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from conftest import assert_close, run_program
+from conftest import assert_close, defaults, run_program
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from PIL import Image
 
 from snippets import fit_line, loss, render
-
-
-def defaults(fn):
-    return {k: v.default for k, v in inspect.signature(fn).parameters.items()
-            if v.default is not inspect.Parameter.empty}
 
 
 @pytest.fixture(scope="module")

@@ -1,13 +1,12 @@
 """The claims of docs/nonlinearity.md, checked with the functions the page runs."""
 
-import inspect
 import itertools
 import math
 
 import numpy as np
 import pytest
 import torch
-from conftest import ROOT, assert_close, run_program
+from conftest import ROOT, assert_close, defaults, run_program
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from torch import nn
@@ -16,11 +15,6 @@ from snippets import fit_line, render
 from snippets import nonlinearity as nl
 
 F64 = torch.float64
-
-
-def defaults(fn):
-    return {k: v.default for k, v in inspect.signature(fn).parameters.items()
-            if v.default is not inspect.Parameter.empty}
 
 
 @pytest.fixture(scope="module")
