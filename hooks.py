@@ -22,6 +22,7 @@ added to the build, so MkDocs copies them into the site (and the live server ser
 """
 
 import ast
+import contextlib
 import functools
 import hashlib
 import html
@@ -65,7 +66,7 @@ PRELOAD = ("torch", "torch._dynamo", "matplotlib.figure", "matplotlib.backends.b
 DRAWING_LIBRARIES = ("torch", "matplotlib", "numpy", "pillow", "markdown-exec", "scikit-learn")
 
 log = logging.getLogger("mkdocs.hooks.sgd")
-stats = {"ran": 0, "cached": 0, "ahead": 0}  # reset before every build; reported after it
+stats = {"ran": 0, "cached": 0, "ahead": 0, "notebooks": 0}  # reset before every build; reported after it
 figure_owners = {}  # figure file -> key of the block that draws it, in this build
 
 EXEC_FENCE = re.compile(
@@ -208,27 +209,102 @@ def _traceback(error):
             + "".join(traceback.format_exception_only(error)))
 
 
+# ---------------------------------------------------------------------------------------------
+# Notebooks: each chapter's companion notebook is run here, cached, and handed to mkdocs-jupyter
+
+
+NOTEBOOKS_DIR = CACHE_DIR / "notebooks"
+
+
+class NotebookError(Exception):
+    """A notebook's cell raised: the message names the notebook and the cell."""
+
+
+def notebook_key(text):
+    """The cache key of a notebook run: its cells (which hold all its code) and the libraries' versions."""
+    h = hashlib.sha256(f"{CACHE_FORMAT}\nnotebook\n{sys.version}\n".encode())
+    for package in DRAWING_LIBRARIES:
+        h.update(f"{package}=={_version(package)}\n".encode())
+    h.update(text.encode())
+    return h.hexdigest()
+
+
+def execute_notebook(text, name="notebook"):
+    """Run a notebook's code cells top to bottom in one namespace, as its kernel would (`__name__` is
+    "__main__"), and return it, as text, with each cell's printed output and execution count. A cell
+    that raises stops the run with a NotebookError that names the notebook and the cell."""
+    nb = json.loads(text)
+    namespace, count = {"__name__": "__main__"}, 0
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        count += 1
+        source, filename = "".join(cell["source"]), f"<{name}, code cell {count}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        streams = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+        try:
+            with contextlib.redirect_stdout(streams["stdout"]), contextlib.redirect_stderr(streams["stderr"]):
+                exec(compile(source, filename, "exec"), namespace)
+        except Exception as error:
+            raise NotebookError(f"{name}: code cell {count} raised\n{_traceback(error)}") from None
+        cell["execution_count"] = count
+        cell["outputs"] = [{"output_type": "stream", "name": stream, "text": out.getvalue()}
+                           for stream, out in streams.items() if out.getvalue()]
+    return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+
+
+def executed_path(path):
+    """Where the run of the notebook at `path` is (or will be) cached: its own name, in a folder per key."""
+    return NOTEBOOKS_DIR / notebook_key(Path(path).read_text()) / Path(path).name
+
+
+def save_executed(path, executed):
+    target = executed_path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(executed)
+    partial.replace(target)
+    return target
+
+
+def run_notebook(path):
+    """The path of the notebook at `path`, run: from the cache, or run now (a failing cell fails the build)."""
+    target = executed_path(path)
+    if not target.is_file():
+        try:
+            executed = execute_notebook(Path(path).read_text(), Path(path).name)
+        except NotebookError as error:
+            raise PluginError(str(error)) from None
+        save_executed(path, executed)
+        stats["notebooks"] += 1
+    return target
+
+
 def format_python(**kwargs):
     return markdown_exec.base_format(language="python", run=cached_run, **kwargs)
 
 
-def _run_ahead(code):
-    """In a worker process: run one block; return its output, or None if it failed."""
+def _run_ahead(task):
+    """In a worker process: run one block (return its output) or notebook (return it run); None if it failed."""
+    kind, payload, name = task
     try:
-        return run_block(code)
+        return run_block(payload) if kind == "block" else execute_notebook(payload, name)
     except Exception:
-        return None  # the page build runs it again, and reports the error with the block's id
+        return None  # the page build runs it again, and reports the error with the block's id or cell
 
 
-def run_uncached_blocks_ahead(pages_markdown):
-    """Run the blocks that are not cached yet in parallel, one process per core, and cache them."""
+def run_uncached_ahead(pages_markdown, notebook_paths):
+    """Run the blocks and notebooks that are not cached yet in parallel, one process per core, and cache them."""
     todo = {}
     for markdown in pages_markdown:
         for match in EXEC_FENCE.finditer(markdown):
             code = textwrap.dedent(match["code"])
             key = block_key(code)
             if key not in todo and cache_get(key) is None:
-                todo[key] = code
+                todo[key] = ("block", code, "")
+    for path in notebook_paths:
+        if not executed_path(path).is_file():
+            todo[str(path)] = ("notebook", Path(path).read_text(), Path(path).name)
     workers = min(len(todo), os.cpu_count() or 1)
     if workers < 2 or len(todo) < MIN_BLOCKS_AHEAD:
         return  # starting the workers would cost more than it saves: the page build runs them
@@ -237,14 +313,22 @@ def run_uncached_blocks_ahead(pages_markdown):
     import hooks as importable
 
     # Workers are forked from a fresh server process that has imported the heavy libraries once,
-    # never from this process (which may have run torch: forking that is unsafe).
+    # never from this process (which may have run torch: forking that is unsafe). Notebooks go
+    # first: each is one long task, and the short blocks fill in around them.
+    tasks = sorted(todo.items(), key=lambda item: item[1][0] != "notebook")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["hooks", *PRELOAD])
     with ProcessPoolExecutor(workers, mp_context=context) as pool:  # workers inherit sys.path
-        for key, output in zip(todo, pool.map(importable._run_ahead, todo.values())):
-            if output is not None:
+        results = pool.map(importable._run_ahead, [task for _, task in tasks])
+        for (key, (kind, _, _)), output in zip(tasks, results):
+            if output is None:
+                continue
+            if kind == "block":
                 cache_put(key, output)
                 stats["ahead"] += 1
+            else:
+                save_executed(key, output)
+                stats["notebooks"] += 1
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,12 +400,18 @@ def on_pre_build(config):
     for name in [m for m in sys.modules if m == "snippets" or m.startswith("snippets.")]:
         del sys.modules[name]
     _version.cache_clear()  # a library upgraded while `mkdocs serve` runs counts from the next build
-    stats.update(ran=0, cached=0, ahead=0)
+    stats.update(ran=0, cached=0, ahead=0, notebooks=0)
     figure_owners.clear()
 
 
 def on_files(files, config):
-    run_uncached_blocks_ahead(f.content_string for f in files.documentation_pages())
+    pages = [f for f in files.documentation_pages() if f.src_uri.endswith(".md")]
+    notebooks = [f for f in files.documentation_pages() if f.src_uri.endswith(".ipynb")]
+    run_uncached_ahead((f.content_string for f in pages), [f.abs_src_path for f in notebooks])
+    for f in notebooks:
+        # mkdocs-jupyter (which runs before this hook) renders the run copy, with every cell's
+        # output, and publishes it beside the page for download.
+        f.abs_src_path = str(run_notebook(f.abs_src_path))
     return files
 
 
@@ -334,7 +424,96 @@ def _mathml(match):
         raise PluginError(f"cannot render math {tex!r}: {error}") from error
 
 
+NOTEBOOK_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL)
+NOTEBOOK_SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.DOTALL)
+
+
+def notebook_page(html_text, page, config, files):
+    """A notebook page as mkdocs-jupyter renders it, made to load like the others: its 600 KB of
+    inline CSS, the same on every notebook, becomes one file the browser caches; the scripts that
+    would load MathJax and Mermaid from a CDN (the notebooks have no math or diagrams) go; and its
+    code cells can be scrolled from the keyboard."""
+    css = "\n".join(m[1].strip() for m in NOTEBOOK_STYLE.finditer(html_text))
+    uri = f"assets/notebook-{hashlib.sha256(css.encode()).hexdigest()[:8]}.css"
+    if files.get_file_from_path(uri) is None:
+        files.append(File.generated(config, uri, content=css))
+    link = f'<link rel="stylesheet" href="{get_relative_url(uri, page.url)}">'
+    html_text = NOTEBOOK_STYLE.sub("", html_text, count=0)
+    html_text = NOTEBOOK_SCRIPT.sub(lambda m: "" if "://" in m[0] or 'src=""' in m[0] else m[0], html_text)
+    # a code cell wider than the column scrolls sideways: let the keyboard reach it (as Material
+    # does for its own code blocks), or a reader without a mouse cannot scroll it
+    html_text = html_text.replace('<div class="highlight-ipynb', '<div tabindex="0" class="highlight-ipynb')
+    return link + html_text
+
+
+SNIPPET_INCLUDE = re.compile(r'^\s*--8<-- "snippets/(?P<module>\w+)\.py:', re.MULTILINE)
+
+
+def chapter_module(markdown):
+    """The snippet module a chapter teaches: the one its code blocks show most (the first, on a tie)."""
+    shown = [m["module"] for m in SNIPPET_INCLUDE.finditer(markdown)]
+    return max(dict.fromkeys(shown), key=shown.count) if shown else None
+
+
+def colab_url(repository, branch, path):
+    """Google Colab's address for a notebook at `path` in the GitHub repository `owner/name`."""
+    return f"https://colab.research.google.com/github/{repository}/blob/{branch}/{path}"
+
+
+def build_date():
+    """Today (UTC), or the date SOURCE_DATE_EPOCH names, for builds that must not depend on the day."""
+    import datetime
+
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    now = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc) if epoch else \
+        datetime.datetime.now(datetime.timezone.utc)
+    return now.date().isoformat()
+
+
+def notebook_links(page, config, files):
+    """The line under a chapter's title that offers its notebook: on the site, to download, in Colab."""
+    uri = f"notebooks/{Path(page.file.src_uri).stem}.ipynb"
+    notebook = files.get_file_from_path(uri)
+    if notebook is None:
+        return ""
+    download = get_relative_url(notebook.url + Path(uri).name, page.url)
+    links = [f"[read it here]({get_relative_url(uri, page.file.src_uri)})",
+             f'<a href="{download}" download>download it</a>']
+    repository = config["extra"].get("repository")
+    if repository:
+        branch = config["extra"].get("repository_branch", "main")
+        links.append(f"[open it in Colab]({colab_url(repository, branch, Path(config['docs_dir']).name + '/' + uri)})")
+    return f"This chapter as a notebook: {', '.join(links[:-1])} or {links[-1]}.\n{{ .sgd-notebook }}\n"
+
+
+def provenance(markdown, config):
+    """The line that ends a chapter: what made its figures and numbers, when, and what checks its claims."""
+    module = chapter_module(markdown)
+    if module is None or not (ROOT / "tests" / f"test_{module}.py").is_file():
+        return ""
+    test_file = f"tests/test_{module}.py"
+    repository = config["extra"].get("repository")
+    branch = config["extra"].get("repository_branch", "main")
+    checked = f"[{test_file}](https://github.com/{repository}/blob/{branch}/{test_file})" if repository \
+        else f"`{test_file}` in the repository"
+    return (f"Every figure and number on this page was produced by this site's build of {build_date()}, "
+            f"with Python {sys.version.split()[0]} and torch {_version('torch')}. "
+            f"The claims it makes are checked by {checked}.\n{{ .sgd-provenance }}\n")
+
+
+def on_page_markdown(markdown, page, config, files):
+    if page.file.src_uri.endswith(".ipynb") or chapter_module(markdown) is None:
+        return markdown
+    title_end = markdown.find("\n", markdown.find("\n# ") + 1 if not markdown.startswith("# ") else 0)
+    links = notebook_links(page, config, files)
+    if links:
+        markdown = f"{markdown[:title_end + 1]}\n{links}{markdown[title_end + 1:]}"
+    return f"{markdown.rstrip()}\n\n---\n\n{provenance(markdown, config)}"
+
+
 def on_page_content(html_text, page, config, files):
+    if page.file.src_uri.endswith(".ipynb"):
+        return notebook_page(html_text, page, config, files)
     html_text = MATH.sub(_mathml, html_text)
     if page.file.src_uri == GLOSSARY:
         html_text = ABBR.sub(r"\g<text>", html_text)  # the page that defines them needs no tooltips
@@ -356,6 +535,6 @@ def on_page_content(html_text, page, config, files):
 
 def on_post_build(config):
     log.info(
-        "code blocks: %d run, %d from cache (%d of those run ahead in parallel)",
-        stats["ran"], stats["cached"], stats["ahead"],
+        "code blocks: %d run, %d from cache (%d of those run ahead in parallel); notebooks run: %d",
+        stats["ran"], stats["cached"], stats["ahead"], stats["notebooks"],
     )

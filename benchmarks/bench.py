@@ -45,9 +45,9 @@ def timed(cmd, cwd):
 
 def build(cwd):
     seconds, log = timed([sys.executable, "-m", "mkdocs", "build", "--strict"], cwd)
-    m = re.search(r"code blocks: (\d+) run, (\d+) from cache \((\d+) of those", log)
+    m = re.search(r"code blocks: (\d+) run, (\d+) from cache \((\d+) of those.*notebooks run: (\d+)", log)
     ran = int(m[1]) + int(m[3])
-    return seconds, f"{ran} of {int(m[1]) + int(m[2])} blocks run"
+    return seconds, f"{ran} of {int(m[1]) + int(m[2])} blocks run, {m[4]} notebooks run"
 
 
 def append(path, text):
@@ -74,9 +74,43 @@ def measure(work):
     return rows
 
 
+NOTEBOOK_RUNS = """
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, ".")
+import hooks  # imports what the build imports before it runs a notebook
+import nbclient, nbformat
+import torch, torch._dynamo  # the build's workers have these loaded before a notebook starts
+for path in sorted(Path("docs/notebooks").glob("*.ipynb")):
+    start = time.perf_counter()
+    hooks.execute_notebook(path.read_text(), path.name)
+    ours = time.perf_counter() - start
+    start = time.perf_counter()
+    nbclient.NotebookClient(nbformat.read(path, as_version=4), timeout=600, kernel_name="python3",
+                            allow_errors=False).execute()
+    print(json.dumps([path.name, ours, time.perf_counter() - start]))
+"""
+
+
+def notebook_times(work):
+    """Seconds to run each notebook top to bottom: in the build's runner (torch loaded) and in a
+    fresh Jupyter kernel via nbclient (which starts Python and imports torch first)."""
+    import json
+
+    _, log = timed([sys.executable, "-c", NOTEBOOK_RUNS], work)
+    rows = [json.loads(line) for line in log.splitlines() if line.startswith("[")]
+    lines = ["| notebook | seconds, build's runner | seconds, Jupyter kernel (nbclient) |", "|---|---:|---:|"]
+    lines += [f"| `{name}` | {ours:.1f} | {kernel:.1f} |" for name, ours, kernel in rows]
+    total = [sum(r[i] for r in rows) for i in (1, 2)]
+    lines.append(f"| all {len(rows)} | {total[0]:.1f} | {total[1]:.1f} |")
+    return lines
+
+
 def image_sizes(site):
     lines = ["| page | images | KB of images | largest image (KB) |", "|---|---:|---:|---|"]
     for page in sorted(site.rglob("index.html")):
+        if page.parent.parent.name == "notebooks":
+            continue  # a notebook's page shows its chapter's code and printed output: no images
         srcs = set(re.findall(r'<img [^>]*src="([^"#]+)', page.read_text()))
         files = [f for f in ((page.parent / s).resolve() for s in srcs) if f.is_file()]
         total = sum(f.stat().st_size for f in files)
@@ -88,7 +122,7 @@ def image_sizes(site):
     return lines
 
 
-def table(rows, site):
+def table(rows, site, notebooks):
     versions = ", ".join(f"{p} {metadata.version(p)}" for p in ("torch", "mkdocs", "matplotlib"))
     lines = [
         f"Measured {date.today()} by `benchmarks/bench.py` on {os.cpu_count()} cores, "
@@ -100,7 +134,7 @@ def table(rows, site):
     for what, seconds, note in rows:
         target = TARGETS.get(what)
         lines.append(f"| {what} | {seconds:.1f} | {f'≤ {target}' if target else ''} | {note} |")
-    return "\n".join(lines + [""] + image_sizes(site))
+    return "\n".join(lines + [""] + notebooks + [""] + image_sizes(site))
 
 
 def main():
@@ -111,7 +145,7 @@ def main():
         work = Path(tmp)
         copy_tracked(work)
         rows = measure(work)
-        text = table(rows, work / "site")
+        text = table(rows, work / "site", notebook_times(work))
     print(text)
     if args.readme:
         readme = ROOT / "README.md"

@@ -97,6 +97,7 @@ def _mkdocs_command(config_file, site_dir, cache_dir=None):
     if cache_dir is not None:
         env["SGD_CACHE_DIR"] = str(cache_dir)
     env.pop("SITE_URL", None)
+    env["REPOSITORY"] = "example-owner/sgd-by-example"  # so the Colab and test-file links are built
     cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config_file), "-d", str(site_dir)]
     return cmd, env
 

@@ -25,6 +25,9 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 SCREENSHOTS = ROOT / "test-output" / "screenshots"
 PAGES = nav_pages()
+# Notebook pages are rendered by mkdocs-jupyter, with its own markup and colours: the first
+# chapter's stands for all eight (they differ only in their cells).
+VISITED = PAGES + [("Fit a line: the notebook", "notebooks/fit-a-line/")]
 
 # axe-core rules that fail only because of markup Material for MkDocs itself produces, not ours.
 # Each is checked to still be needed: a rule listed here that no page breaks fails the test run.
@@ -102,7 +105,7 @@ class Visit:
         self.context.close()
 
 
-@pytest.fixture(scope="module", params=PAGES, ids=[url or "home" for _, url in PAGES])
+@pytest.fixture(scope="module", params=VISITED, ids=[url or "home" for _, url in VISITED])
 def visit(request, browser, site_url):
     """Each page is opened once and shared by the tests below, which pytest runs page by page."""
     title, url = request.param
@@ -211,9 +214,11 @@ CODE_CONTRAST = """() => {
         .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
     document.querySelectorAll('details').forEach(d => { d.open = true; });  // solutions too
     const seen = new Map();
-    for (const token of document.querySelectorAll('.md-typeset pre code span[class]')) {
+    for (const token of document.querySelectorAll('.md-typeset pre code span[class], .jupyter-wrapper pre span[class]')) {
         if (!token.textContent.trim() || seen.has(token.className) || !token.offsetParent) continue;
-        const bg = rgba(getComputedStyle(token.closest('code')).backgroundColor);
+        let box = token.closest('code') || token.closest('pre');  // the first box with a colour behind it
+        while (box.parentElement && rgba(getComputedStyle(box).backgroundColor)[3] === 0) box = box.parentElement;
+        const bg = rgba(getComputedStyle(box).backgroundColor);
         const fg = rgba(getComputedStyle(token).color);
         const shown = fg.slice(0, 3).map((v, i) => v * fg[3] + bg[i] * (1 - fg[3]));  // alpha over bg
         const [hi, lo] = [lum(shown), lum(bg)].sort((a, b) => b - a);
@@ -227,7 +232,7 @@ def test_every_kind_of_code_token_has_enough_contrast_in_both_palettes(visit):
     for scheme in visit.schemes():
         visit.switch_to(scheme)
         ratios = visit.page.evaluate(CODE_CONTRAST)
-        if visit.page.locator(".md-typeset pre code").count():
+        if visit.page.locator(".md-typeset pre code, .jupyter-wrapper pre span").count():
             assert ratios, "no code token was measured"
         low = {kind: ratio for kind, ratio in ratios.items() if ratio < 4.5}
         assert low == {}, f"code colours below 4.5:1 in the {scheme} palette"
@@ -235,7 +240,7 @@ def test_every_kind_of_code_token_has_enough_contrast_in_both_palettes(visit):
 
 def test_every_theme_owned_exception_is_still_needed(site_url):
     # site_url keeps this test among the site's tests, after the accessibility test on every page
-    if len(axe_violations) < len(PAGES):
+    if len(axe_violations) < len(VISITED):
         pytest.skip("the accessibility test did not run on every page")
     seen = set().union(*axe_violations.values())
     assert set(THEME_OWNED) <= seen, f"no longer needed: {set(THEME_OWNED) - seen}"
@@ -263,8 +268,8 @@ def test_moving_a_slider_changes_the_frame_shown(visit):
 
 def test_hovering_a_glossary_term_shows_its_meaning(visit):
     term = visit.page.locator("article abbr").first
-    if not visit.url or visit.url == "glossary/":
-        return  # the home page and the glossary itself have no tooltips
+    if not visit.url or visit.url == "glossary/" or visit.url.startswith("notebooks/"):
+        return  # the home page, the glossary itself and the notebooks have no tooltips
     meaning = term.get_attribute("title")
     term.scroll_into_view_if_needed()
     term.hover()

@@ -4,6 +4,7 @@ These tests build a small project of their own (two pages, four snippet modules)
 hooks.py and render module, in a temporary folder, so they can edit prose and snippets freely.
 """
 
+import json
 import re
 import shutil
 import sys
@@ -191,3 +192,17 @@ def test_each_build_imports_the_snippets_afresh_so_live_reload_sees_edits():
         assert not [name for name in sys.modules if name.split(".")[0] == "snippets"]
     finally:
         sys.modules.update(kept)
+
+
+def test_a_notebook_cell_that_raises_fails_the_build_naming_the_notebook_and_cell(project):
+    (project / "docs" / "notebooks").mkdir()
+    cells = ["total = 41", "print(total + 1)", "raise ValueError(f'lr must be positive, got {-total}')"]
+    (project / "docs" / "notebooks" / "broken.ipynb").write_text(json.dumps({
+        "cells": [{"cell_type": "code", "execution_count": None, "id": str(i), "metadata": {},
+                   "outputs": [], "source": source} for i, source in enumerate(cells)],
+        "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
+        "nbformat": 4, "nbformat_minor": 5}))
+    result = mkdocs_build(project / "mkdocs.yml", project / "site", project / ".cache")
+    assert result.returncode != 0
+    assert "broken.ipynb: code cell 3 raised" in result.stderr
+    assert "ValueError: lr must be positive, got -41" in result.stderr

@@ -1,13 +1,17 @@
 """The built site: every page in the nav is there, every image is a file with alt text, nothing is
-fetched from another host, images stay within budget, and a cold build gives the same images as a cached one."""
+fetched from another host, images stay within budget, a cold build gives the same images as a cached one,
+and each chapter ends with a line that says what produced it and which test file checks it."""
 
 import re
 import subprocess
 import sys
 from html.parser import HTMLParser
+from importlib import metadata
 from urllib.parse import unquote, urljoin, urlsplit
 
-from conftest import nav_pages
+import pytest
+
+from conftest import ROOT, nav_pages
 
 
 class Tags(HTMLParser):
@@ -202,3 +206,29 @@ def test_every_slider_carries_every_frame_it_switches_between(site):
             assert len(srcs) == 2, f"{name}: frame {index} needs a light and a dark image"
             for src in srcs:
                 assert (page.parent / src).resolve().is_file(), f"{name}: {src} is not in the site"
+
+
+CHAPTERS = [(title, url) for title, url in nav_pages() if url not in ("", "glossary/")]
+
+
+@pytest.mark.parametrize("title,url", CHAPTERS)
+def test_each_chapter_ends_with_what_produced_it_and_the_test_file_that_checks_it(site, title, url):
+    import hooks
+
+    article = (site / url / "index.html").read_text().split("<article", 1)[1].split("</article>", 1)[0]
+    last = re.findall(r"<p\b[^>]*>.*?</p>", article, re.S)[-1]
+    assert 'class="sgd-provenance"' in last, f"{url}: the last paragraph is not the provenance line"
+    assert f"Python {sys.version.split()[0]}" in last and f"torch {metadata.version('torch')}" in last
+    assert re.search(r"build of (\d{4}-\d\d-\d\d)", last)[1] in {hooks.build_date(), *_yesterday()}
+    module = hooks.chapter_module((ROOT / "docs" / (url.strip("/") + ".md")).read_text())
+    test_file = f"tests/test_{module}.py"
+    assert f'href="https://github.com/example-owner/sgd-by-example/blob/main/{test_file}"' in last
+    assert re.search(rf"^from snippets import .*\b{module}\b|^import snippets\.{module}\b",
+                     (ROOT / test_file).read_text(), re.M), f"{test_file} does not test snippets/{module}.py"
+
+
+def _yesterday():
+    """The day before today: a build started before midnight may be looked at after it."""
+    import datetime
+
+    return {(datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=1)).isoformat()}

@@ -1,0 +1,34 @@
+"""Exercise for docs/gradients.md, section Steepest descent."""
+
+import torch
+
+
+def directional_check(f, g, a, h=1e-5, directions=5, seed=0):
+    """Check a claimed gradient g of scalar f at a; return the largest error.
+
+    a and g are float64 tensors of the same shape, any shape. Draw
+    `directions` random directions d of a's shape and length 1: normal
+    entries from torch.Generator().manual_seed(seed), divided by their norm.
+    Along each, compare the central difference
+    (f(a + h d) - f(a - h d)) / (2h) with the slope that g predicts, the sum
+    of d * g. Return the largest absolute difference, as a float.
+    Call f at most 2 * directions times (once more, at a, is allowed), and
+    do not change a. Raise ValueError if h <= 0, if directions < 1, or if
+    g's shape is not a's.
+    """
+    if not h > 0:
+        raise ValueError(f"h must be positive, got {h!r}")
+    if directions < 1:
+        raise ValueError(f"directions must be at least 1, got {directions!r}")
+    if g.shape != a.shape:
+        raise ValueError(f"g must have a's shape {tuple(a.shape)}, "
+                         f"got {tuple(g.shape)}")
+    gen = torch.Generator().manual_seed(seed)
+    worst = 0.0
+    for _ in range(directions):
+        d = torch.randn(a.shape, generator=gen, dtype=a.dtype)
+        d = d / d.norm()
+        measured = (f(a + h * d) - f(a - h * d)) / (2 * h)  # new tensors
+        predicted = (d * g).sum()  # d·∇f, for a tensor of any shape
+        worst = max(worst, abs(float(measured - predicted)))
+    return worst

@@ -1,0 +1,32 @@
+"""A wrong answer (mode not restored) to the exercise for docs/digits.md, section The training loop."""
+import torch
+
+
+def evaluate(model, loader, loss_fn):
+    """Mean loss per example and accuracy over all the loader's examples.
+
+    `loader` yields batches (xb, yb): inputs and integer class labels.
+    `loss_fn(logits, yb)` returns the MEAN loss over a batch, as
+    F.cross_entropy does. Batches may differ in size (the last one often
+    is smaller), and the result must be what one big batch would give:
+
+        loss     = the mean of the loss over all examples,
+        accuracy = the share of all examples whose largest logit is at
+                   the true class.
+
+    Return the two as Python floats. Measure without tracking gradients
+    (under torch.no_grad()) and in evaluation mode (model.eval(), which
+    turns dropout off), and leave the model in the mode it was in before
+    the call. Raise a ValueError if the loader yields no examples.
+    """
+    model.eval()                                           # and left that way
+    total_loss, correct, n = 0.0, 0, 0
+    with torch.no_grad():
+        for xb, yb in loader:
+            logits = model(xb)
+            total_loss += loss_fn(logits, yb).item() * len(yb)
+            correct += (logits.argmax(dim=1) == yb).sum().item()
+            n += len(yb)
+    if n == 0:
+        raise ValueError("the loader yielded no examples")
+    return total_loss / n, correct / n

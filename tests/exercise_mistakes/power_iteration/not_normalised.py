@@ -1,0 +1,29 @@
+"""A wrong answer to exercises/power_iteration.py: never divides v by its length, so v overflows on a steep loss."""
+
+import torch
+
+
+def estimate_cliff(grad, a, iters=100, seed=0):
+    """Estimate the cliff 2 / L_max of a quadratic loss from its gradient.
+
+    grad(a) returns the gradient of the loss at a, a float64 tensor of
+    shape (d,). The loss is quadratic with Hessian H, so
+    grad(a + v) - grad(a) = H v for every v: use that, and never form H.
+    Find L_max, the largest eigenvalue of H, by power iteration: start from
+    a random v of length 1 (normal entries from
+    torch.Generator().manual_seed(seed), divided by their norm), and `iters`
+    times replace v by H v divided by its length. Then L_max is the length
+    of H v. Return 2 / L_max, the largest stable learning rate of gradient
+    descent, as a float. Do not change a. Raise ValueError if iters < 1.
+    """
+    if iters < 1:
+        raise ValueError(f"iters must be at least 1, got {iters!r}")
+    gen = torch.Generator().manual_seed(seed)
+    v = torch.randn(a.shape, generator=gen, dtype=a.dtype)
+    v = v / v.norm()
+    g0 = grad(a)
+    for _ in range(iters):
+        hv = grad(a + v) - g0  # H v, from two gradients
+        v = hv
+    l_max = (grad(a + v) - g0).norm() / v.norm()
+    return 2 / l_max.item()

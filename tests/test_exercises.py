@@ -1,0 +1,109 @@
+"""The exercises' checks: our answers pass them, unsolved and wrong answers fail them, every chapter has one."""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+
+import pytest
+
+from conftest import ROOT, nav_pages
+
+EXERCISES = ROOT / "exercises"
+MISTAKES = ROOT / "tests" / "exercise_mistakes"
+NAMES = sorted(p.stem.removeprefix("test_") for p in EXERCISES.glob("test_*.py"))
+
+
+def run_checks(folders, tmp):
+    """Run every check once per folder of answers, in one pytest process (torch is imported once);
+    return {folder name: {exercise: [passed or failed, one per test]}} and pytest's output."""
+    report = tmp / "checks.xml"
+    env = {**os.environ, "SGD_ANSWERS": os.pathsep.join(map(str, folders))}
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "exercises", "-q", "--tb=no", "-p", "no:cacheprovider", f"--junitxml={report}"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert report.exists(), proc.stdout + proc.stderr
+    names = {folder.name for folder in folders}
+    found = defaultdict(lambda: defaultdict(list))
+    for case in ET.parse(report).iter("testcase"):
+        exercise = case.get("classname").split(".")[-1].removeprefix("test_")
+        params = re.search(r"\[(.*)\]$", case.get("name"))[1].split("-")
+        folder = next(p for p in params if p in names)
+        failed = case.find("failure") is not None or case.find("error") is not None
+        found[folder][exercise].append("failed" if failed else "passed")
+    return found, proc.stdout
+
+
+def mistake_rounds():
+    """Folders of answers, round k holding every exercise's k-th wrong answer (or our answer, if it
+    has fewer), so one pytest run checks one wrong answer of each exercise."""
+    wrong = {name: sorted((MISTAKES / name).glob("*.py")) for name in NAMES}
+    return [{name: files[k] for name, files in wrong.items() if k < len(files)}
+            for k in range(max(map(len, wrong.values()), default=0))]
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """The checks run on our answers, on the unsolved files and on each round of wrong answers."""
+    tmp = tmp_path_factory.mktemp("exercise-runs")
+    folders = {"solutions": EXERCISES / "solutions", "unsolved": EXERCISES}
+    for k, round_ in enumerate(mistake_rounds()):
+        folder = folders[f"mistakes{k}"] = tmp / f"mistakes{k}"
+        folder.mkdir()
+        for name in NAMES:
+            shutil.copy(round_.get(name, EXERCISES / "solutions" / f"{name}.py"), folder / f"{name}.py")
+    found, output = run_checks(list(folders.values()), tmp)
+    return {key: (found[folder.name], output) for key, folder in folders.items()}
+
+
+def test_there_are_exercises_and_each_has_its_files():
+    assert len(NAMES) >= 8
+    for name in NAMES:
+        assert (EXERCISES / f"{name}.py").exists(), f"exercises/{name}.py, the file the reader fills in"
+        assert (EXERCISES / "solutions" / f"{name}.py").exists(), f"exercises/solutions/{name}.py"
+        assert len(list((MISTAKES / name).glob("*.py"))) >= 2, f"two wrong answers in {MISTAKES / name}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_our_answer_passes_every_check(runs, name):
+    found, output = runs["solutions"]
+    assert found[name] and set(found[name]) == {"passed"}, output
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_unsolved_file_fails_every_check(runs, name):
+    found, output = runs["unsolved"]
+    assert found[name] and set(found[name]) == {"failed"}, output
+    source = (EXERCISES / f"{name}.py").read_text()
+    assert "raise NotImplementedError" in source
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_wrong_answer_fails_a_check(runs, name):
+    for k, round_ in enumerate(mistake_rounds()):
+        found, output = runs[f"mistakes{k}"]
+        if name in round_:
+            assert "failed" in found[name], f"{round_[name].name} passed every check:\n{output}"
+        else:
+            assert set(found[name]) == {"passed"}, output
+
+
+def exercises_section(url):
+    page = "index.md" if url == "" else url.strip("/") + ".md"
+    text = (ROOT / "docs" / page).read_text()
+    match = re.search(r"^## Exercises\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    return page, match[1] if match else ""
+
+
+@pytest.mark.parametrize("title,url", [p for p in nav_pages() if p[1] not in ("", "glossary/")])
+def test_every_chapter_has_an_exercise_solved_in_code(title, url):
+    page, section = exercises_section(url)
+    checks = re.findall(r"python -m pytest exercises/test_(\w+)\.py", section)
+    assert checks, f"{page}: no exercise with a check to run in its Exercises section"
+    for name in checks:
+        assert name in NAMES, f"{page} runs exercises/test_{name}.py, which does not exist"
+        assert f'--8<-- "exercises/solutions/{name}.py"' in section, f"{page}: no solution for {name}"
+        assert re.search(r'\?\?\? \w+ "Solution', section), f"{page}: the solution is not collapsed"

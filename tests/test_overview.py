@@ -1,0 +1,89 @@
+"""The home page: the seven steps drawn from fit_line.fit, the chapters in reading order, and the README's commands."""
+
+import ast
+import inspect
+import re
+
+import pytest
+
+from conftest import ROOT, nav_pages
+from snippets import fit_line, overview
+
+
+def test_the_seven_steps_are_read_from_fit_numbered_one_to_seven():
+    steps = overview.seven_steps()
+    assert [n for n, _, _ in steps] == list(range(1, 8))
+    source = inspect.getsource(fit_line.fit)
+    for _, name, code in steps:
+        assert re.search(rf"{re.escape(code)}\s+#\s*\d\.\s*{name}\s*$", source, re.M), name
+
+
+def test_the_steps_the_figure_loops_over_are_the_body_of_fits_loop_and_no_others():
+    fit = ast.parse(inspect.getsource(fit_line.fit)).body[0]
+    loop = next(node for node in ast.walk(fit) if isinstance(node, ast.For))
+    inside = {node.lineno for stmt in loop.body for node in ast.walk(stmt) if hasattr(node, "lineno")}
+    lines = inspect.getsource(fit_line.fit).splitlines()
+    numbered = {name: i + 1 for i, line in enumerate(lines) for _, name, _ in overview.seven_steps()
+                if re.search(rf"#\s*\d\.\s*{name}\s*$", line)}
+    assert {name for name, line in numbered.items() if line in inside} == set(overview.LOOP)
+    assert numbered["repeat"] == loop.lineno
+    numbers = {name: n for n, name, _ in overview.seven_steps()}
+    assert [numbers[name] for name in overview.LOOP] == list(range(numbers[overview.LOOP[0]],
+                                                                    numbers[overview.LOOP[-1]] + 1))
+
+
+def test_a_loop_without_seven_numbered_steps_is_a_value_error(monkeypatch):
+    monkeypatch.setattr(fit_line, "loop_steps", lambda: [(1, "initialise", "a = 0"), (3, "loss", "l = 0")])
+    with pytest.raises(ValueError, match=r"steps 1 to 7 once each, found \[1, 3\]"):
+        overview.seven_steps()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_figure_has_a_box_per_step_an_arrow_between_them_and_one_loop(theme):
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    steps = overview.seven_steps()
+    ax = overview.plot_seven_steps(steps, theme=theme).axes[0]
+    boxes = [p for p in ax.patches if isinstance(p, FancyBboxPatch)]
+    arrows = [p for p in ax.patches if isinstance(p, FancyArrowPatch)]
+    assert len(boxes) == 6 and len(arrows) == 6  # "repeat" is the arrow back, not a box
+    texts = {t.get_text() for t in ax.texts}
+    for n, name, code in steps:
+        assert f"{n}  {name}" in texts and code.removesuffix(":") in texts
+
+
+def test_the_alt_text_and_caption_name_every_step_with_its_number():
+    steps = overview.seven_steps()
+    alt, caption = overview.alt_text(steps), overview.caption(steps)
+    for n, name, code in steps:
+        assert f"{n} {name}" in alt and code in alt
+    assert "Steps 2 to 5 run again" in caption
+
+
+def home(site):
+    return (site / "index.html").read_text()
+
+
+def test_the_home_page_shows_the_seven_steps_figure(site):
+    html_text = home(site)
+    assert 'src="figures/home-seven-steps-light.svg"' in html_text
+    assert 'src="figures/home-seven-steps-dark.svg"' in html_text
+
+
+def test_the_home_page_lists_every_chapter_in_the_navs_reading_order(site):
+    table = re.search(r"<h2 id=\"chapters-in-reading-order\">.*?<table>(.*?)</table>", home(site), re.S)[1]
+    listed = re.findall(r'<td><a href="([^"]+)/">', table)
+    chapters = [url.strip("/") for _, url in nav_pages() if url not in ("", "glossary/")]
+    assert listed == chapters
+    numbers = re.findall(r"<tr>\s*<td[^>]*>(\d+)</td>", table)
+    assert numbers == [str(i) for i in range(1, len(chapters) + 1)]
+
+
+def test_the_home_page_gives_the_readmes_two_commands_as_written(site):
+    readme = (ROOT / "README.md").read_text()
+    setup = readme.split("## Set up", 1)[1].split("\n## ", 1)[0]
+    commands = re.findall(r"```bash\n(.*?)\n```", setup, re.S)
+    assert len(commands) == 2, "the README holds exactly two set-up commands"
+    page = re.sub(r"<[^>]+>", "", home(site)).replace("&amp;", "&").replace("&gt;", ">")
+    for command in commands:
+        assert command in page, command
