@@ -63,11 +63,14 @@ def heading_for(file, section, page, chapter_list):
     for heading, f, s in includes_by_heading(page):
         if (f, s) == (file, section):
             return heading
-    for other, title in chapter_list:
-        for heading, f, s in includes_by_heading(other):
-            if (f, s) == (file, section):
-                return f"{heading} (from {title})"
-    return "Set up" if section == "imports" else "Run it"
+    elsewhere = [(heading, title) for other, title in chapter_list
+                 for heading, f, s in includes_by_heading(other) if (f, s) == (file, section)]
+    taught = [(heading, title) for heading, title in elsewhere if heading not in ("Exercises", "Summary")]
+    if taught or elsewhere:
+        heading, title = (taught or elsewhere)[0]
+        return f"{heading} (from {title})"
+    return {"imports": "Set up", "run": "Run it", "main": "Run it", "checks": "When the input is wrong"}.get(
+        section, section.replace("_", " ").capitalize())
 
 
 def markdown_cell(text):
@@ -93,12 +96,15 @@ def notebook(page, title, chapter_list=None):
         f"Made by `notebooks.py` from {', '.join(f'`{m}`' for m in modules)}, the code the site runs,"
         f" so edit those rather than this notebook."
     )]
-    last_heading = None
+    last_heading, used = None, set()
     for file, section in program:
         heading = heading_for(file, section, page, chapter_list)
         if heading != last_heading:
-            cells.append(markdown_cell(f"## {heading}"))
             last_heading = heading
+            while heading in used:  # a section the program comes back to: one heading, one anchor
+                heading += " (continued)"
+            used.add(heading)
+            cells.append(markdown_cell(f"## {heading}"))
         cells.append(code_cell(section_source(file, section)))
     for number, cell in enumerate(cells, 1):
         cell["id"] = f"{Path(page).stem}-{number}"  # nbformat 4.5: stable ids, so the file is stable

@@ -21,7 +21,7 @@ def alt_text(steps):
     repeat = next((n, code) for n, name, code in steps if name == "repeat")
     return (f"The seven steps of training, as boxes from top to bottom, each with its line of PyTorch "
             f"from fit_line.fit: {boxes}. An arrow labelled {repeat[0]} repeat ({repeat[1]}) leads from "
-            f"step back to predict, so steps {LOOP[0]} to {LOOP[-1]} run again and again before stop.")
+            f"step back to predict, so the steps from {LOOP[0]} to {LOOP[-1]} run again and again before stop.")
 
 
 def caption(steps):

@@ -2,7 +2,6 @@
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -11,9 +10,9 @@ from collections import defaultdict
 import pytest
 
 from conftest import ROOT, nav_pages
+from exercise_mistakes import MISTAKES
 
 EXERCISES = ROOT / "exercises"
-MISTAKES = ROOT / "tests" / "exercise_mistakes"
 NAMES = sorted(p.stem.removeprefix("test_") for p in EXERCISES.glob("test_*.py"))
 
 
@@ -37,11 +36,20 @@ def run_checks(folders, tmp):
     return found, proc.stdout
 
 
+def wrong_answer(name, mistake):
+    """Our solution to exercise `name` with the edits of `mistake` made: a wrong answer, as source."""
+    text = (EXERCISES / "solutions" / f"{name}.py").read_text()
+    for old, new in MISTAKES[name][mistake][1]:
+        assert text.count(old) == 1, f"{name}, {mistake}: the text to replace is not in the solution once:\n{old}"
+        text = text.replace(old, new)
+    return text
+
+
 def mistake_rounds():
-    """Folders of answers, round k holding every exercise's k-th wrong answer (or our answer, if it
-    has fewer), so one pytest run checks one wrong answer of each exercise."""
-    wrong = {name: sorted((MISTAKES / name).glob("*.py")) for name in NAMES}
-    return [{name: files[k] for name, files in wrong.items() if k < len(files)}
+    """Round k holds every exercise's k-th wrong answer (or, if it has fewer, our answer), so one
+    folder of answers per round checks one wrong answer of each exercise."""
+    wrong = {name: sorted(MISTAKES.get(name, {})) for name in NAMES}
+    return [{name: mistakes[k] for name, mistakes in wrong.items() if k < len(mistakes)}
             for k in range(max(map(len, wrong.values()), default=0))]
 
 
@@ -54,7 +62,9 @@ def runs(tmp_path_factory):
         folder = folders[f"mistakes{k}"] = tmp / f"mistakes{k}"
         folder.mkdir()
         for name in NAMES:
-            shutil.copy(round_.get(name, EXERCISES / "solutions" / f"{name}.py"), folder / f"{name}.py")
+            text = wrong_answer(name, round_[name]) if name in round_ else \
+                (EXERCISES / "solutions" / f"{name}.py").read_text()
+            (folder / f"{name}.py").write_text(text)
     found, output = run_checks(list(folders.values()), tmp)
     return {key: (found[folder.name], output) for key, folder in folders.items()}
 
@@ -64,7 +74,17 @@ def test_there_are_exercises_and_each_has_its_files():
     for name in NAMES:
         assert (EXERCISES / f"{name}.py").exists(), f"exercises/{name}.py, the file the reader fills in"
         assert (EXERCISES / "solutions" / f"{name}.py").exists(), f"exercises/solutions/{name}.py"
-        assert len(list((MISTAKES / name).glob("*.py"))) >= 2, f"two wrong answers in {MISTAKES / name}"
+        assert len(MISTAKES.get(name, {})) >= 2, f"two wrong answers to {name} in tests/exercise_mistakes.py"
+    assert set(MISTAKES) <= set(NAMES), "wrong answers to an exercise that does not exist"
+
+
+@pytest.mark.parametrize("name,mistake", [(n, m) for n in NAMES for m in sorted(MISTAKES.get(n, {}))])
+def test_each_wrong_answer_is_an_edit_of_our_answer_that_still_applies(name, mistake):
+    description, edits = MISTAKES[name][mistake]
+    assert description and edits
+    wrong = wrong_answer(name, mistake)
+    assert wrong != (EXERCISES / "solutions" / f"{name}.py").read_text()
+    compile(wrong, f"{name}: {mistake}", "exec")
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -86,7 +106,7 @@ def test_each_wrong_answer_fails_a_check(runs, name):
     for k, round_ in enumerate(mistake_rounds()):
         found, output = runs[f"mistakes{k}"]
         if name in round_:
-            assert "failed" in found[name], f"{round_[name].name} passed every check:\n{output}"
+            assert "failed" in found[name], f"{name}, {round_[name]}: passed every check:\n{output}"
         else:
             assert set(found[name]) == {"passed"}, output
 

@@ -42,6 +42,7 @@ def test_each_notebook_is_the_chapters_whole_program_cut_into_cells(page, title)
     assert squeeze("\n".join(cells)) == squeeze(program)
     headings = [c["source"][0] for c in nb["cells"] if c["cell_type"] == "markdown"][1:]
     assert all(h.startswith("## ") for h in headings) and len(headings) >= 3
+    assert len(set(headings)) == len(headings), "two sections share a heading, and so an anchor"
 
 
 def test_the_builds_runner_prints_what_a_jupyter_kernel_prints(tmp_path):

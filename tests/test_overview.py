@@ -66,8 +66,8 @@ def home(site):
 
 def test_the_home_page_shows_the_seven_steps_figure(site):
     html_text = home(site)
-    assert 'src="figures/home-seven-steps-light.svg"' in html_text
-    assert 'src="figures/home-seven-steps-dark.svg"' in html_text
+    assert 'src="figures/home-seven-steps-light.svg#only-light"' in html_text
+    assert 'src="figures/home-seven-steps-dark.svg#only-dark"' in html_text
 
 
 def test_the_home_page_lists_every_chapter_in_the_navs_reading_order(site):
