@@ -432,7 +432,8 @@ def notebook_page(html_text, page, config, files):
     """A notebook page as mkdocs-jupyter renders it, made to load like the others: its 600 KB of
     inline CSS, the same on every notebook, becomes one file the browser caches; the scripts that
     would load MathJax and Mermaid from a CDN (the notebooks have no math or diagrams) go; and its
-    code cells can be scrolled from the keyboard."""
+    code cells can be scrolled from the keyboard. Search leaves it out: its code is its chapter's."""
+    page.meta["search"] = {"exclude": True}  # read by Material's search in on_page_context, later
     css = "\n".join(m[1].strip() for m in NOTEBOOK_STYLE.finditer(html_text))
     uri = f"assets/notebook-{hashlib.sha256(css.encode()).hexdigest()[:8]}.css"
     if files.get_file_from_path(uri) is None:
