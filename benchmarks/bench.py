@@ -56,20 +56,25 @@ def append(path, text):
 
 def measure(work):
     rows = []
+
+    def add(row):  # and show it at once: the whole run takes a quarter of an hour
+        rows.append(row)
+        print(*row, sep=" | ", file=sys.stderr, flush=True)
+
     chapter = next(p for p in sorted((work / "docs").glob("*.md")) if 'exec="on"' in p.read_text())
     module = work / "snippets" / "fit_line.py"
-    rows.append(("cold build", *build(work)))
-    rows.append(("rebuild, nothing changed", *build(work)))
+    add(("cold build", *build(work)))
+    add(("rebuild, nothing changed", *build(work)))
     append(chapter, "\nOne more sentence of prose.\n")
-    rows.append((f"rebuild after a prose edit ({chapter.name})", *build(work)))
+    add((f"rebuild after a prose edit ({chapter.name})", *build(work)))
     append(module, "\n# an edit\n")
-    rows.append((f"rebuild after a snippet edit ({module.name})", *build(work)))
+    add((f"rebuild after a snippet edit ({module.name})", *build(work)))
     pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     seconds, log = timed(pytest, work)  # the block cache warm, as after `mkdocs serve`
-    rows.append(("test suite", seconds, re.findall(r"(\d+ passed[^\n=]*)", log)[-1].strip()))
+    add(("test suite", seconds, re.findall(r"(\d+ passed[^\n=]*)", log)[-1].strip()))
     shutil.rmtree(work / ".cache")
     seconds, log = timed(pytest, work)  # a fresh clone, as in CI: two cold builds
-    rows.append(("test suite, empty cache (as CI)", seconds,
+    add(("test suite, empty cache (as CI)", seconds,
                  re.findall(r"(\d+ passed[^\n=]*)", log)[-1].strip()))
     return rows
 
@@ -88,7 +93,7 @@ for path in sorted(Path("docs/notebooks").glob("*.ipynb")):
     start = time.perf_counter()
     nbclient.NotebookClient(nbformat.read(path, as_version=4), timeout=600, kernel_name="python3",
                             allow_errors=False).execute()
-    print(json.dumps([path.name, ours, time.perf_counter() - start]))
+    print("notebook-time", json.dumps([path.name, ours, time.perf_counter() - start]))
 """
 
 
@@ -98,7 +103,7 @@ def notebook_times(work):
     import json
 
     _, log = timed([sys.executable, "-c", NOTEBOOK_RUNS], work)
-    rows = [json.loads(line) for line in log.splitlines() if line.startswith("[")]
+    rows = [json.loads(line.split(" ", 1)[1]) for line in log.splitlines() if line.startswith("notebook-time ")]
     lines = ["| notebook | seconds, build's runner | seconds, Jupyter kernel (nbclient) |", "|---|---:|---:|"]
     lines += [f"| `{name}` | {ours:.1f} | {kernel:.1f} |" for name, ours, kernel in rows]
     total = [sum(r[i] for r in rows) for i in (1, 2)]
