@@ -138,12 +138,19 @@ def _version(package):
         return "absent"
 
 
+def _key_hasher(kind):
+    """A hash started with what every cached run depends on: the cache format, Python and the
+    versions of the libraries that compute and draw."""
+    h = hashlib.sha256(f"{CACHE_FORMAT}\n{kind}\n{sys.version}\n".encode())
+    for package in DRAWING_LIBRARIES:
+        h.update(f"{package}=={_version(package)}\n".encode())
+    return h
+
+
 def block_key(code):
     """The cache key of a block: everything its printed output can depend on."""
     code = textwrap.dedent(code).strip()
-    h = hashlib.sha256(f"{CACHE_FORMAT}\n{sys.version}\n".encode())
-    for package in DRAWING_LIBRARIES:
-        h.update(f"{package}=={_version(package)}\n".encode())
+    h = _key_hasher("block")
     h.update(code.encode())
     try:
         modules = ["__init__", *snippet_dependencies(code)]
@@ -172,10 +179,15 @@ def cache_put(key, output):
     BLOCKS_DIR.mkdir(parents=True, exist_ok=True)
     figures = {name: hashlib.sha256((FIGURES_DIR / name).read_bytes()).hexdigest()
                for name in sorted({m[2] for m in FIGURE_SRC.finditer(output)})}
-    entry = BLOCKS_DIR / f"{key}.json"
-    partial = entry.with_suffix(f".{os.getpid()}.tmp")  # written whole, then renamed: builds may share a cache
-    partial.write_text(json.dumps({"output": output, "figures": figures}, sort_keys=True))
-    partial.replace(entry)
+    write_whole(BLOCKS_DIR / f"{key}.json", json.dumps({"output": output, "figures": figures}, sort_keys=True))
+
+
+def write_whole(path, text):
+    """Write `text` to a temporary file beside `path`, then rename it: builds may share a cache, and
+    none may read a half-written entry."""
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    partial.write_text(text)
+    partial.replace(path)
 
 
 def cached_run(code, returncode=0, session=None, id="", **extra):  # noqa: A002 (markdown-exec's name)
@@ -222,9 +234,7 @@ class NotebookError(Exception):
 
 def notebook_key(text):
     """The cache key of a notebook run: its cells (which hold all its code) and the libraries' versions."""
-    h = hashlib.sha256(f"{CACHE_FORMAT}\nnotebook\n{sys.version}\n".encode())
-    for package in DRAWING_LIBRARIES:
-        h.update(f"{package}=={_version(package)}\n".encode())
+    h = _key_hasher("notebook")
     h.update(text.encode())
     return h.hexdigest()
 
@@ -261,9 +271,7 @@ def executed_path(path):
 def save_executed(path, executed):
     target = executed_path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(f".{os.getpid()}.tmp")
-    partial.write_text(executed)
-    partial.replace(target)
+    write_whole(target, executed)
     return target
 
 
@@ -439,7 +447,7 @@ def notebook_page(html_text, page, config, files):
     if files.get_file_from_path(uri) is None:
         files.append(File.generated(config, uri, content=css))
     link = f'<link rel="stylesheet" href="{get_relative_url(uri, page.url)}">'
-    html_text = NOTEBOOK_STYLE.sub("", html_text, count=0)
+    html_text = NOTEBOOK_STYLE.sub("", html_text)
     html_text = NOTEBOOK_SCRIPT.sub(lambda m: "" if "://" in m[0] or 'src=""' in m[0] else m[0], html_text)
     # a code cell wider than the column scrolls sideways: let the keyboard reach it (as Material
     # does for its own code blocks), or a reader without a mouse cannot scroll it
@@ -471,6 +479,11 @@ def build_date():
     return now.date().isoformat()
 
 
+def github(config):
+    """(owner/name, branch) of the project on GitHub, or (None, branch) if the build was not told."""
+    return config["extra"].get("repository") or None, config["extra"].get("repository_branch", "main")
+
+
 def notebook_links(page, config, files):
     """The line under a chapter's title that offers its notebook: on the site, to download, in Colab."""
     uri = f"notebooks/{Path(page.file.src_uri).stem}.ipynb"
@@ -480,9 +493,8 @@ def notebook_links(page, config, files):
     download = get_relative_url(notebook.url + Path(uri).name, page.url)
     links = [f"[read it here]({get_relative_url(uri, page.file.src_uri)})",
              f'<a href="{download}" download>download it</a>']
-    repository = config["extra"].get("repository")
+    repository, branch = github(config)
     if repository:
-        branch = config["extra"].get("repository_branch", "main")
         links.append(f"[open it in Colab]({colab_url(repository, branch, Path(config['docs_dir']).name + '/' + uri)})")
     return f"This chapter as a notebook: {', '.join(links[:-1])} or {links[-1]}.\n{{ .sgd-notebook }}\n"
 
@@ -493,8 +505,7 @@ def provenance(markdown, config):
     if module is None or not (ROOT / "tests" / f"test_{module}.py").is_file():
         return ""
     test_file = f"tests/test_{module}.py"
-    repository = config["extra"].get("repository")
-    branch = config["extra"].get("repository_branch", "main")
+    repository, branch = github(config)
     checked = f"[{test_file}](https://github.com/{repository}/blob/{branch}/{test_file})" if repository \
         else f"`{test_file}` in the repository"
     return (f"Every figure and number on this page was produced by this site's build of {build_date()}, "
@@ -505,10 +516,10 @@ def provenance(markdown, config):
 def on_page_markdown(markdown, page, config, files):
     if page.file.src_uri.endswith(".ipynb") or chapter_module(markdown) is None:
         return markdown
-    title_end = markdown.find("\n", markdown.find("\n# ") + 1 if not markdown.startswith("# ") else 0)
     links = notebook_links(page, config, files)
-    if links:
-        markdown = f"{markdown[:title_end + 1]}\n{links}{markdown[title_end + 1:]}"
+    title = re.search(r"^# .*\n", markdown, re.MULTILINE)
+    if links and title:
+        markdown = f"{markdown[:title.end()]}\n{links}{markdown[title.end():]}"
     return f"{markdown.rstrip()}\n\n---\n\n{provenance(markdown, config)}"
 
 

@@ -16,29 +16,25 @@ ROOT = Path(__file__).resolve().parent
 DOCS = ROOT / "docs"
 NOTEBOOKS = DOCS / "notebooks"
 WHOLE_PROGRAM = "The whole program"
-INCLUDE = re.compile(r'^\s*--8<-- "(?P<file>[^":]+):(?P<section>[\w-]+)"\s*$')
+INCLUDE = re.compile(r'^(?P<indent>\s*)--8<-- "(?P<file>[^":]+)(?::(?P<section>[\w-]+))?"\s*$')  # as pymdownx.snippets
 HEADING = re.compile(r"^(#{1,3}) (.+?)\s*$")
 FENCE = re.compile(r"^\s*```")
 
 
 def chapters():
     """(page, title) of every chapter: each page in the nav with a whole program."""
-    import yaml
+    from mkdocs.config import load_config
 
-    class Loader(yaml.SafeLoader):
-        pass
-
-    Loader.add_constructor("!ENV", lambda loader, node: None)  # mkdocs.yml's env tags: not needed here
-    nav = yaml.load((ROOT / "mkdocs.yml").read_text(), Loader)["nav"]
+    nav = load_config(str(ROOT / "mkdocs.yml"))["nav"]
     pages = [(page, title) for entry in nav for title, page in entry.items()]
     return [(page, title) for page, title in pages if f"## {WHOLE_PROGRAM}" in (DOCS / page).read_text()]
 
 
 def section_source(file, name):
-    """The lines of `file` between `# --8<-- [start:name]` and `[end:name]`."""
+    """The lines of `file` between `# --8<-- [start:name]` and `[end:name]`, as a page shows them."""
     lines = (ROOT / file).read_text().splitlines()
     start, end = lines.index(f"# --8<-- [start:{name}]"), lines.index(f"# --8<-- [end:{name}]")
-    return "\n".join(lines[start + 1 : end]).strip("\n")
+    return "\n".join(lines[start + 1 : end])
 
 
 def includes_by_heading(page):
@@ -47,7 +43,7 @@ def includes_by_heading(page):
     for line in (DOCS / page).read_text().splitlines():
         if (match := HEADING.match(line)) and len(match[1]) == 2:
             heading, in_whole_program = match[2], match[2] == WHOLE_PROGRAM
-        elif heading and (match := INCLUDE.match(line)) and not in_whole_program:
+        elif heading and (match := INCLUDE.match(line)) and match["section"] and not in_whole_program:
             found.append((heading, match["file"], match["section"]))
     return found
 
@@ -55,7 +51,7 @@ def includes_by_heading(page):
 def whole_program(page):
     """[(file, section)] of the whole program's includes on `page`, in order."""
     text = (DOCS / page).read_text().split(f"## {WHOLE_PROGRAM}", 1)[1]
-    return [(m["file"], m["section"]) for line in text.splitlines() if (m := INCLUDE.match(line))]
+    return [(m["file"], m["section"]) for line in text.splitlines() if (m := INCLUDE.match(line)) and m["section"]]
 
 
 def heading_for(file, section, page, chapter_list):
@@ -105,7 +101,7 @@ def notebook(page, title, chapter_list=None):
                 heading += " (continued)"
             used.add(heading)
             cells.append(markdown_cell(f"## {heading}"))
-        cells.append(code_cell(section_source(file, section)))
+        cells.append(code_cell(section_source(file, section).strip("\n")))
     for number, cell in enumerate(cells, 1):
         cell["id"] = f"{Path(page).stem}-{number}"  # nbformat 4.5: stable ids, so the file is stable
     return {

@@ -56,7 +56,7 @@ def plot_seven_steps(steps, theme="light"):
         for (_, above, _), (_, below, _) in zip(boxes, boxes[1:]):
             ax.add_patch(FancyArrowPatch((4.0, row[above] - 0.43), (4.0, row[below] + 0.43),
                                          arrowstyle="-|>", mutation_scale=12, color=p["muted"], linewidth=1.3))
-        ax.add_patch(FancyArrowPatch((right, row[LOOP[-1]]), (right, row[LOOP[0]]), connectionstyle="arc3,rad=0.5",
+        ax.add_patch(FancyArrowPatch((right, row[LOOP[-1]]), (right, row[LOOP[0]]), connectionstyle="arc3,rad=0.4",
                                      arrowstyle="-|>", mutation_scale=14, color=p["cycle"][1], linewidth=2))
         middle = (row[LOOP[0]] + row[LOOP[-1]]) / 2
         ax.text(right + 0.8, middle + 0.2, f"{number}  repeat", va="center", ha="left", fontsize=12.5,

@@ -14,15 +14,7 @@ os.environ["MKL_CBWR"] = "COMPATIBLE"
 os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
 
 ROOT = Path(__file__).resolve().parent.parent
-INCLUDE = re.compile(r'^(?P<indent>\s*)--8<-- "(?P<file>[^":]+)(?::(?P<section>[\w-]+))?"\s*$')
-
-
-def section(path, name):
-    """Return the lines between `# --8<-- [start:name]` and `[end:name]` in `path`, as the page shows them."""
-    lines = (ROOT / path).read_text().splitlines()
-    start = lines.index(f"# --8<-- [start:{name}]")
-    end = lines.index(f"# --8<-- [end:{name}]")
-    return "\n".join(lines[start + 1 : end])
+from notebooks import INCLUDE, section_source as section  # noqa: E402  (how a page includes a snippet section)
 
 
 def code_block(page, title):
@@ -198,3 +190,8 @@ def nav_pages():
     config = load_config(str(ROOT / "mkdocs.yml"))
     nav = get_navigation(get_files(config), config)
     return [(page.title, page.url) for page in nav.pages]
+
+
+def chapters():
+    """(title, URL path) of every chapter: the nav without the home page and the glossary."""
+    return [(title, url) for title, url in nav_pages() if url not in ("", "glossary/")]

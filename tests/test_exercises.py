@@ -9,7 +9,7 @@ from collections import defaultdict
 
 import pytest
 
-from conftest import ROOT, nav_pages
+from conftest import ROOT, chapters
 from exercise_mistakes import MISTAKES
 
 EXERCISES = ROOT / "exercises"
@@ -78,6 +78,21 @@ def test_there_are_exercises_and_each_has_its_files():
     assert set(MISTAKES) <= set(NAMES), "wrong answers to an exercise that does not exist"
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_the_file_to_fill_in_asks_for_what_our_answer_does(name):
+    """The reader's file and our answer have the same functions, signatures and docstrings, so the
+    contract the reader works to is the one our answer, and the check, were written for."""
+    import ast
+
+    def contract(path):
+        tree = ast.parse(path.read_text())
+        return [(f.name, ast.unparse(f.args), ast.get_docstring(f)) for f in tree.body
+                if isinstance(f, ast.FunctionDef)]
+
+    asked, answered = contract(EXERCISES / f"{name}.py"), contract(EXERCISES / "solutions" / f"{name}.py")
+    assert asked and asked == answered
+
+
 @pytest.mark.parametrize("name,mistake", [(n, m) for n in NAMES for m in sorted(MISTAKES.get(n, {}))])
 def test_each_wrong_answer_is_an_edit_of_our_answer_that_still_applies(name, mistake):
     description, edits = MISTAKES[name][mistake]
@@ -118,7 +133,7 @@ def exercises_section(url):
     return page, match[1] if match else ""
 
 
-@pytest.mark.parametrize("title,url", [p for p in nav_pages() if p[1] not in ("", "glossary/")])
+@pytest.mark.parametrize("title,url", chapters())
 def test_every_chapter_has_an_exercise_solved_in_code(title, url):
     page, section = exercises_section(url)
     checks = re.findall(r"python -m pytest exercises/test_(\w+)\.py", section)

@@ -11,7 +11,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
 
-from conftest import ROOT, nav_pages
+from conftest import ROOT, chapters, nav_pages
 
 
 class Tags(HTMLParser):
@@ -208,7 +208,7 @@ def test_every_slider_carries_every_frame_it_switches_between(site):
                 assert (page.parent / src).resolve().is_file(), f"{name}: {src} is not in the site"
 
 
-CHAPTERS = [(title, url) for title, url in nav_pages() if url not in ("", "glossary/")]
+CHAPTERS = chapters()
 
 
 @pytest.mark.parametrize("title,url", CHAPTERS)
