@@ -48,11 +48,11 @@ from types import ModuleType
 os.environ["MKL_CBWR"] = "COMPATIBLE"
 os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
 
-import markdown_exec  # noqa: E402
-from latex2mathml.converter import convert as latex_to_mathml  # noqa: E402
-from mkdocs.exceptions import PluginError  # noqa: E402
-from mkdocs.structure.files import File  # noqa: E402
-from mkdocs.utils import get_relative_url  # noqa: E402
+import markdown_exec
+from latex2mathml.converter import convert as latex_to_mathml
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
+from mkdocs.utils import get_relative_url
 
 ROOT = Path(__file__).resolve().parent
 SNIPPETS = ROOT / "snippets"
@@ -61,12 +61,32 @@ from snippets import CACHE_DIR, FIGURES_DIR, FIGURES_URL  # noqa: E402  (where r
 
 BLOCKS_DIR = CACHE_DIR / "blocks"
 CACHE_FORMAT = "1"  # bump to invalidate every cached block
-MIN_BLOCKS_AHEAD = 4  # fewer uncached blocks than this run in the page build, one by one
-PRELOAD = ("torch", "torch._dynamo", "matplotlib.figure", "matplotlib.backends.backend_agg", "PIL.Image")  # what blocks import (torch.optim imports torch._dynamo on its first step: 2 s)
-DRAWING_LIBRARIES = ("torch", "matplotlib", "numpy", "pillow", "markdown-exec", "scikit-learn")
+MIN_BLOCKS_AHEAD = (
+    4  # fewer uncached blocks than this run in the page build, one by one
+)
+PRELOAD = (
+    "torch",
+    "torch._dynamo",
+    "matplotlib.figure",
+    "matplotlib.backends.backend_agg",
+    "PIL.Image",
+)  # what blocks import (torch.optim imports torch._dynamo on its first step: 2 s)
+DRAWING_LIBRARIES = (
+    "torch",
+    "matplotlib",
+    "numpy",
+    "pillow",
+    "markdown-exec",
+    "scikit-learn",
+)
 
 log = logging.getLogger("mkdocs.hooks.sgd")
-stats = {"ran": 0, "cached": 0, "ahead": 0, "notebooks": 0}  # reset before every build; reported after it
+stats = {
+    "ran": 0,
+    "cached": 0,
+    "ahead": 0,
+    "notebooks": 0,
+}  # reset before every build; reported after it
 figure_owners = {}  # figure file -> key of the block that draws it, in this build
 
 EXEC_FENCE = re.compile(
@@ -88,9 +108,16 @@ FIGURE_SRC = re.compile(rf'(<img\b[^>]*?\bsrc="){FIGURES_URL}([^"#]+)')
 def run_block(code, block_id=""):
     """Run a block's code in fresh globals and return what it printed (markdown-exec's contract)."""
     filename = f"<code block: {block_id or 'without id'}>"
-    linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)  # for tracebacks
+    linecache.cache[filename] = (
+        len(code),
+        None,
+        code.splitlines(True),
+        filename,
+    )  # for tracebacks
     module_name = re.sub(r"\W+", "_", filename).strip("_")
-    sys.modules[module_name] = ModuleType(module_name)  # classes defined in a block get a module
+    sys.modules[module_name] = ModuleType(
+        module_name
+    )  # classes defined in a block get a module
     out = io.StringIO()
 
     def printed(*values, sep=" ", end="\n", **_):
@@ -100,17 +127,25 @@ def run_block(code, block_id=""):
     return out.getvalue()
 
 
-@functools.lru_cache(maxsize=512)  # keyed by the source text itself, so an edit is a new entry
+@functools.lru_cache(
+    maxsize=512
+)  # keyed by the source text itself, so an edit is a new entry
 def _imported_names(source):
     """Names imported from the `snippets` package by `source`, whether or not such a module exists."""
     names = set()
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.ImportFrom) and node.module == "snippets":
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("snippets."):
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+            "snippets."
+        ):
             names.add(node.module.split(".")[1])
         elif isinstance(node, ast.Import):
-            names.update(a.name.split(".")[1] for a in node.names if a.name.startswith("snippets."))
+            names.update(
+                a.name.split(".")[1]
+                for a in node.names
+                if a.name.startswith("snippets.")
+            )
     return frozenset(names)
 
 
@@ -130,7 +165,7 @@ def snippet_dependencies(code):
     return sorted(seen)
 
 
-@functools.lru_cache(maxsize=None)  # forgotten before every build (on_pre_build)
+@functools.cache  # forgotten before every build (on_pre_build)
 def _version(package):
     try:
         return metadata.version(package)
@@ -170,16 +205,24 @@ def cache_get(key):
     cached = json.loads(entry.read_text())
     for name, digest in cached["figures"].items():
         path = FIGURES_DIR / name
-        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+        if (
+            not path.is_file()
+            or hashlib.sha256(path.read_bytes()).hexdigest() != digest
+        ):
             return None
     return cached["output"]
 
 
 def cache_put(key, output):
     BLOCKS_DIR.mkdir(parents=True, exist_ok=True)
-    figures = {name: hashlib.sha256((FIGURES_DIR / name).read_bytes()).hexdigest()
-               for name in sorted({m[2] for m in FIGURE_SRC.finditer(output)})}
-    write_whole(BLOCKS_DIR / f"{key}.json", json.dumps({"output": output, "figures": figures}, sort_keys=True))
+    figures = {
+        name: hashlib.sha256((FIGURES_DIR / name).read_bytes()).hexdigest()
+        for name in sorted({m[2] for m in FIGURE_SRC.finditer(output)})
+    }
+    write_whole(
+        BLOCKS_DIR / f"{key}.json",
+        json.dumps({"output": output, "figures": figures}, sort_keys=True),
+    )
 
 
 def write_whole(path, text):
@@ -190,11 +233,12 @@ def write_whole(path, text):
     partial.replace(path)
 
 
-def cached_run(code, returncode=0, session=None, id="", **extra):  # noqa: A002 (markdown-exec's name)
+def cached_run(code, returncode=0, session=None, id="", **extra):
     """markdown-exec's `run` step: the cached output, or run the block and cache what it printed."""
     if session:
         raise markdown_exec.ExecutionError(
-            f"block {id!r} uses session={session!r}: each block must stand alone")
+            f"block {id!r} uses session={session!r}: each block must stand alone"
+        )
     key = block_key(code)
     output = cache_get(key)
     if output is not None:
@@ -203,22 +247,30 @@ def cached_run(code, returncode=0, session=None, id="", **extra):  # noqa: A002 
         try:
             output = run_block(code, id)
         except Exception as error:
-            raise markdown_exec.ExecutionError(markdown_exec.code_block("python", _traceback(error)))
+            raise markdown_exec.ExecutionError(
+                markdown_exec.code_block("python", _traceback(error))
+            ) from error
         stats["ran"] += 1
         cache_put(key, output)
     for name in sorted({m[2] for m in FIGURE_SRC.finditer(output)}):
         if figure_owners.setdefault(name, key) != key:
             raise markdown_exec.ExecutionError(
                 f"block {id!r} draws {FIGURES_URL}{name}, which another block draws too: "
-                "give every figure its own name")
+                "give every figure its own name"
+            )
     return output
 
 
 def _traceback(error):
     """The traceback of an error in a block, without the frames of this file."""
-    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename != __file__]
-    return ("Traceback (most recent call last):\n" + "".join(traceback.format_list(frames))
-            + "".join(traceback.format_exception_only(error)))
+    frames = [
+        f for f in traceback.extract_tb(error.__traceback__) if f.filename != __file__
+    ]
+    return (
+        "Traceback (most recent call last):\n"
+        + "".join(traceback.format_list(frames))
+        + "".join(traceback.format_exception_only(error))
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,16 +302,29 @@ def execute_notebook(text, name="notebook"):
             continue
         count += 1
         source, filename = "".join(cell["source"]), f"<{name}, code cell {count}>"
-        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        linecache.cache[filename] = (
+            len(source),
+            None,
+            source.splitlines(True),
+            filename,
+        )
         streams = {"stdout": io.StringIO(), "stderr": io.StringIO()}
         try:
-            with contextlib.redirect_stdout(streams["stdout"]), contextlib.redirect_stderr(streams["stderr"]):
+            with (
+                contextlib.redirect_stdout(streams["stdout"]),
+                contextlib.redirect_stderr(streams["stderr"]),
+            ):
                 exec(compile(source, filename, "exec"), namespace)
         except Exception as error:
-            raise NotebookError(f"{name}: code cell {count} raised\n{_traceback(error)}") from None
+            raise NotebookError(
+                f"{name}: code cell {count} raised\n{_traceback(error)}"
+            ) from None
         cell["execution_count"] = count
-        cell["outputs"] = [{"output_type": "stream", "name": stream, "text": out.getvalue()}
-                           for stream, out in streams.items() if out.getvalue()]
+        cell["outputs"] = [
+            {"output_type": "stream", "name": stream, "text": out.getvalue()}
+            for stream, out in streams.items()
+            if out.getvalue()
+        ]
     return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
 
 
@@ -276,7 +341,7 @@ def save_executed(path, executed):
 
 
 def run_notebook(path):
-    """The path of the notebook at `path`, run: from the cache, or run now (a failing cell fails the build)."""
+    """The path of `path`'s notebook, run: from the cache, or run now (a failing cell fails the build)."""
     target = executed_path(path)
     if not target.is_file():
         try:
@@ -293,16 +358,18 @@ def format_python(**kwargs):
 
 
 def _run_ahead(task):
-    """In a worker process: run one block (return its output) or notebook (return it run); None if it failed."""
+    """In a worker process: run a block (return its output) or a notebook (return it run); None on failure."""
     kind, payload, name = task
     try:
-        return run_block(payload) if kind == "block" else execute_notebook(payload, name)
+        return (
+            run_block(payload) if kind == "block" else execute_notebook(payload, name)
+        )
     except Exception:
         return None  # the page build runs it again, and reports the error with the block's id or cell
 
 
 def run_uncached_ahead(pages_markdown, notebook_paths):
-    """Run the blocks and notebooks that are not cached yet in parallel, one process per core, and cache them."""
+    """Run the blocks and notebooks not cached yet in parallel, one process per core, and cache them."""
     todo = {}
     for markdown in pages_markdown:
         for match in EXEC_FENCE.finditer(markdown):
@@ -326,7 +393,9 @@ def run_uncached_ahead(pages_markdown, notebook_paths):
     tasks = sorted(todo.items(), key=lambda item: item[1][0] != "notebook")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["hooks", *PRELOAD])
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:  # workers inherit sys.path
+    with ProcessPoolExecutor(
+        workers, mp_context=context
+    ) as pool:  # workers inherit sys.path
         results = pool.map(importable._run_ahead, [task for _, task in tasks])
         for (key, (kind, _, _)), output in zip(tasks, results):
             if output is None:
@@ -345,7 +414,8 @@ def run_uncached_ahead(pages_markdown, notebook_paths):
 
 GLOSSARY = "glossary.md"  # in docs_dir; a site without one has no tooltips
 GLOSSARY_ENTRY = re.compile(
-    r"^\*\*(?P<term>[^*\n]+)\*\*\n:[ ]+(?P<meaning>[^\n]+?)[ ]+\[(?P<chapter>[^\]\n]+)\]\((?P<link>[^)\n]+)\)[ ]*$",
+    r"^\*\*(?P<term>[^*\n]+)\*\*\n:[ ]+(?P<meaning>[^\n]+?)[ ]+"
+    r"\[(?P<chapter>[^\]\n]+)\]\((?P<link>[^)\n]+)\)[ ]*$",
     re.MULTILINE,
 )
 ABBR = re.compile(r'<abbr title="(?P<title>[^"]*)">(?P<text>.*?)</abbr>', re.DOTALL)
@@ -354,13 +424,20 @@ HEADING = re.compile(r"<h([1-6])\b.*?</h\1>", re.DOTALL)
 
 def glossary_entries(markdown):
     """(term, meaning, chapter, link) for every entry of the glossary page's Markdown."""
-    return [(m["term"], m["meaning"], m["chapter"], m["link"]) for m in GLOSSARY_ENTRY.finditer(markdown)]
+    return [
+        (m["term"], m["meaning"], m["chapter"], m["link"])
+        for m in GLOSSARY_ENTRY.finditer(markdown)
+    ]
 
 
 def _plural(word):
     if word.endswith(("s", "x", "ch", "sh")):
         return word + "es"
-    return word[:-1] + "ies" if word.endswith("y") and word[-2:-1] not in "aeiou" else word + "s"
+    return (
+        word[:-1] + "ies"
+        if word.endswith("y") and word[-2:-1] not in "aeiou"
+        else word + "s"
+    )
 
 
 def glossary_abbreviations(entries):
@@ -369,7 +446,11 @@ def glossary_abbreviations(entries):
     forms = {}
     for term, meaning, _, _ in entries:
         acronym = sum(c.isupper() for c in term) > 1
-        spellings = {term} if acronym else {term, term[0].upper() + term[1:], term[0].lower() + term[1:]}
+        spellings = (
+            {term}
+            if acronym
+            else {term, term[0].upper() + term[1:], term[0].lower() + term[1:]}
+        )
         for spelling in spellings:
             forms[spelling] = forms[_plural(spelling)] = meaning
     return forms
@@ -378,7 +459,9 @@ def glossary_abbreviations(entries):
 def first_use_only(html_text):
     """Keep the tooltip on a term's first use in the page's text; later uses, and headings, are
     plain text again."""
-    html_text = HEADING.sub(lambda heading: ABBR.sub(r"\g<text>", heading[0]), html_text)
+    html_text = HEADING.sub(
+        lambda heading: ABBR.sub(r"\g<text>", heading[0]), html_text
+    )
     seen = set()
 
     def keep_first(match):
@@ -396,6 +479,11 @@ def on_config(config):
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     markdown_exec.formatters["python"] = format_python
+    repository, branch = github(config)
+    if (
+        repository
+    ):  # "edit this page" opens the page's source on the branch the site is built from
+        config["edit_uri"] = f"edit/{branch}/{Path(config['docs_dir']).name}/"
     glossary = Path(config["docs_dir"]) / GLOSSARY
     if glossary.is_file():
         abbreviations = glossary_abbreviations(glossary_entries(glossary.read_text()))
@@ -405,7 +493,9 @@ def on_config(config):
 
 def on_pre_build(config):
     # An edited snippet must take effect on the next rebuild of `mkdocs serve`: forget the old one.
-    for name in [m for m in sys.modules if m == "snippets" or m.startswith("snippets.")]:
+    for name in [
+        m for m in sys.modules if m == "snippets" or m.startswith("snippets.")
+    ]:
         del sys.modules[name]
     _version.cache_clear()  # a library upgraded while `mkdocs serve` runs counts from the next build
     stats.update(ran=0, cached=0, ahead=0, notebooks=0)
@@ -415,7 +505,9 @@ def on_pre_build(config):
 def on_files(files, config):
     pages = [f for f in files.documentation_pages() if f.src_uri.endswith(".md")]
     notebooks = [f for f in files.documentation_pages() if f.src_uri.endswith(".ipynb")]
-    run_uncached_ahead((f.content_string for f in pages), [f.abs_src_path for f in notebooks])
+    run_uncached_ahead(
+        (f.content_string for f in pages), [f.abs_src_path for f in notebooks]
+    )
     for f in notebooks:
         # mkdocs-jupyter (which runs before this hook) renders the run copy, with every cell's
         # output, and publishes it beside the page for download.
@@ -441,17 +533,23 @@ def notebook_page(html_text, page, config, files):
     inline CSS, the same on every notebook, becomes one file the browser caches; the scripts that
     would load MathJax and Mermaid from a CDN (the notebooks have no math or diagrams) go; and its
     code cells can be scrolled from the keyboard. Search leaves it out: its code is its chapter's."""
-    page.meta["search"] = {"exclude": True}  # read by Material's search in on_page_context, later
+    page.meta["search"] = {
+        "exclude": True
+    }  # read by Material's search in on_page_context, later
     css = "\n".join(m[1].strip() for m in NOTEBOOK_STYLE.finditer(html_text))
     uri = f"assets/notebook-{hashlib.sha256(css.encode()).hexdigest()[:8]}.css"
     if files.get_file_from_path(uri) is None:
         files.append(File.generated(config, uri, content=css))
     link = f'<link rel="stylesheet" href="{get_relative_url(uri, page.url)}">'
     html_text = NOTEBOOK_STYLE.sub("", html_text)
-    html_text = NOTEBOOK_SCRIPT.sub(lambda m: "" if "://" in m[0] or 'src=""' in m[0] else m[0], html_text)
+    html_text = NOTEBOOK_SCRIPT.sub(
+        lambda m: "" if "://" in m[0] or 'src=""' in m[0] else m[0], html_text
+    )
     # a code cell wider than the column scrolls sideways: let the keyboard reach it (as Material
     # does for its own code blocks), or a reader without a mouse cannot scroll it
-    html_text = html_text.replace('<div class="highlight-ipynb', '<div tabindex="0" class="highlight-ipynb')
+    html_text = html_text.replace(
+        '<div class="highlight-ipynb', '<div tabindex="0" class="highlight-ipynb'
+    )
     return link + html_text
 
 
@@ -474,14 +572,25 @@ def build_date():
     import datetime
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    now = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc) if epoch else \
-        datetime.datetime.now(datetime.timezone.utc)
+    now = (
+        datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
+        if epoch
+        else datetime.datetime.now(datetime.UTC)
+    )
     return now.date().isoformat()
 
 
+GITHUB_REPO = re.compile(
+    r"^https://github\.com/(?P<repository>[\w.-]+/[\w.-]+?)(?:\.git)?/?$"
+)
+
+
 def github(config):
-    """(owner/name, branch) of the project on GitHub, or (None, branch) if the build was not told."""
-    return config["extra"].get("repository") or None, config["extra"].get("repository_branch", "main")
+    """(owner/name, branch) of the project on GitHub, from `repo_url`; (None, branch) if unset."""
+    match = GITHUB_REPO.match(config.get("repo_url") or "")
+    return (match["repository"] if match else None), config["extra"].get(
+        "repository_branch", "main"
+    )
 
 
 def notebook_links(page, config, files):
@@ -491,11 +600,15 @@ def notebook_links(page, config, files):
     if notebook is None:
         return ""
     download = get_relative_url(notebook.url + Path(uri).name, page.url)
-    links = [f"[read it here]({get_relative_url(uri, page.file.src_uri)})",
-             f'<a href="{download}" download>download it</a>']
+    links = [
+        f"[read it here]({get_relative_url(uri, page.file.src_uri)})",
+        f'<a href="{download}" download>download it</a>',
+    ]
     repository, branch = github(config)
     if repository:
-        links.append(f"[open it in Colab]({colab_url(repository, branch, Path(config['docs_dir']).name + '/' + uri)})")
+        links.append(
+            f"[open it in Colab]({colab_url(repository, branch, Path(config['docs_dir']).name + '/' + uri)})"
+        )
     return f"This chapter as a notebook: {', '.join(links[:-1])} or {links[-1]}.\n{{ .sgd-notebook }}\n"
 
 
@@ -506,11 +619,16 @@ def provenance(markdown, config):
         return ""
     test_file = f"tests/test_{module}.py"
     repository, branch = github(config)
-    checked = f"[{test_file}](https://github.com/{repository}/blob/{branch}/{test_file})" if repository \
+    checked = (
+        f"[{test_file}](https://github.com/{repository}/blob/{branch}/{test_file})"
+        if repository
         else f"`{test_file}` in the repository"
-    return (f"Every figure and number on this page was produced by this site's build of {build_date()}, "
-            f"with Python {sys.version.split()[0]} and torch {_version('torch')}. "
-            f"The claims it makes are checked by {checked}.\n{{ .sgd-provenance }}\n")
+    )
+    return (
+        f"Every figure and number on this page was produced by this site's build of {build_date()}, "
+        f"with Python {sys.version.split()[0]} and torch {_version('torch')}. "
+        f"The claims it makes are checked by {checked}.\n{{ .sgd-provenance }}\n"
+    )
 
 
 def on_page_markdown(markdown, page, config, files):
@@ -519,28 +637,72 @@ def on_page_markdown(markdown, page, config, files):
     links = notebook_links(page, config, files)
     title = re.search(r"^# .*\n", markdown, re.MULTILINE)
     if links and title:
-        markdown = f"{markdown[:title.end()]}\n{links}{markdown[title.end():]}"
+        markdown = f"{markdown[: title.end()]}\n{links}{markdown[title.end() :]}"
     return f"{markdown.rstrip()}\n\n---\n\n{provenance(markdown, config)}"
+
+
+FIRST_PARAGRAPH = re.compile(
+    r"<p>(.*?)</p>", re.DOTALL
+)  # a plain one: not the notebook line
+PREVIEW = re.compile(
+    r'<figure\b[^>]*\bdata-preview="(?P<src>[^"]+)"[^>]*>.*?<img\b[^>]*\balt="(?P<alt>[^"]*)"',
+    re.DOTALL,
+)
+
+
+def describe(page, html_text, config, files):
+    """What a link preview shows: the page's first paragraph, and the figure marked as its preview.
+
+    Material writes page.meta.description into <meta name="description">; overrides/main.html
+    writes both into the Open Graph tags. The image's address is absolute when the site's is known.
+    """
+    first = FIRST_PARAGRAPH.search(html_text)
+    if first and not page.meta.get("description"):
+        text = " ".join(html.unescape(re.sub(r"<[^>]+>", "", first[1])).split())
+        if len(text) > 200:
+            text = text[:200].rsplit(" ", 1)[0] + " …"
+        page.meta["description"] = text
+    preview = PREVIEW.search(html_text)
+    if preview and preview["src"].startswith(FIGURES_URL):
+        uri = publish_figure(preview["src"][len(FIGURES_URL) :], page, config, files)
+        site_url = config.get("site_url")
+        page.meta["image"] = (
+            site_url + uri if site_url else get_relative_url(uri, page.url)
+        )
+        page.meta["image_alt"] = html.unescape(preview["alt"])
+
+
+def publish_figure(filename, page, config, files):
+    """Add figures/`filename` to the build (MkDocs copies it into the site); return its site path."""
+    source = FIGURES_DIR / filename
+    if not source.is_file():
+        raise PluginError(f"{page.file.src_uri}: figure {filename!r} was not rendered")
+    uri = FIGURES_URL + filename
+    if files.get_file_from_path(uri) is None:
+        files.append(File.generated(config, uri, abs_src_path=str(source)))
+    return uri
 
 
 def on_page_content(html_text, page, config, files):
     if page.file.src_uri.endswith(".ipynb"):
+        page.edit_url = (
+            None  # notebooks.py writes the notebook: its chapter's code is the source
+        )
         return notebook_page(html_text, page, config, files)
     html_text = MATH.sub(_mathml, html_text)
     if page.file.src_uri == GLOSSARY:
-        html_text = ABBR.sub(r"\g<text>", html_text)  # the page that defines them needs no tooltips
+        html_text = ABBR.sub(
+            r"\g<text>", html_text
+        )  # the page that defines them needs no tooltips
     else:
         html_text = first_use_only(html_text)
 
+    describe(page, html_text, config, files)
+
     def publish(match):
-        filename = match[2]
-        source = FIGURES_DIR / filename
-        if not source.is_file():
-            raise PluginError(f"{page.file.src_uri}: figure {filename!r} was not rendered")
-        uri = FIGURES_URL + filename
-        if files.get_file_from_path(uri) is None:
-            files.append(File.generated(config, uri, abs_src_path=str(source)))
-        return match[1] + get_relative_url(uri, page.url)
+        return match[1] + get_relative_url(
+            publish_figure(match[2], page, config, files), page.url
+        )
 
     return FIGURE_SRC.sub(publish, html_text)
 
@@ -548,5 +710,8 @@ def on_page_content(html_text, page, config, files):
 def on_post_build(config):
     log.info(
         "code blocks: %d run, %d from cache (%d of those run ahead in parallel); notebooks run: %d",
-        stats["ran"], stats["cached"], stats["ahead"], stats["notebooks"],
+        stats["ran"],
+        stats["cached"],
+        stats["ahead"],
+        stats["notebooks"],
     )

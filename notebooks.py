@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parent
 DOCS = ROOT / "docs"
 NOTEBOOKS = DOCS / "notebooks"
 WHOLE_PROGRAM = "The whole program"
-INCLUDE = re.compile(r'^(?P<indent>\s*)--8<-- "(?P<file>[^":]+)(?::(?P<section>[\w-]+))?"\s*$')  # as pymdownx.snippets
+INCLUDE = re.compile(
+    r'^(?P<indent>\s*)--8<-- "(?P<file>[^":]+)(?::(?P<section>[\w-]+))?"\s*$'
+)  # as pymdownx.snippets
 HEADING = re.compile(r"^(#{1,3}) (.+?)\s*$")
 FENCE = re.compile(r"^\s*```")
 
@@ -27,13 +29,22 @@ def chapters():
 
     nav = load_config(str(ROOT / "mkdocs.yml"))["nav"]
     pages = [(page, title) for entry in nav for title, page in entry.items()]
-    return [(page, title) for page, title in pages if f"## {WHOLE_PROGRAM}" in (DOCS / page).read_text()]
+    return [
+        (page, title)
+        for page, title in pages
+        if f"## {WHOLE_PROGRAM}" in (DOCS / page).read_text()
+    ]
 
 
 def section_source(file, name):
     """The lines of `file` between `# --8<-- [start:name]` and `[end:name]`, as a page shows them."""
     lines = (ROOT / file).read_text().splitlines()
-    start, end = lines.index(f"# --8<-- [start:{name}]"), lines.index(f"# --8<-- [end:{name}]")
+    # pymdownx.snippets finds a marker anywhere on its line: an end marker may be indented in its def
+    markers = [line.strip() for line in lines]
+    start, end = (
+        markers.index(f"# --8<-- [start:{name}]"),
+        markers.index(f"# --8<-- [end:{name}]"),
+    )
     return "\n".join(lines[start + 1 : end])
 
 
@@ -43,7 +54,12 @@ def includes_by_heading(page):
     for line in (DOCS / page).read_text().splitlines():
         if (match := HEADING.match(line)) and len(match[1]) == 2:
             heading, in_whole_program = match[2], match[2] == WHOLE_PROGRAM
-        elif heading and (match := INCLUDE.match(line)) and match["section"] and not in_whole_program:
+        elif (
+            heading
+            and (match := INCLUDE.match(line))
+            and match["section"]
+            and not in_whole_program
+        ):
             found.append((heading, match["file"], match["section"]))
     return found
 
@@ -51,7 +67,11 @@ def includes_by_heading(page):
 def whole_program(page):
     """[(file, section)] of the whole program's includes on `page`, in order."""
     text = (DOCS / page).read_text().split(f"## {WHOLE_PROGRAM}", 1)[1]
-    return [(m["file"], m["section"]) for line in text.splitlines() if (m := INCLUDE.match(line)) and m["section"]]
+    return [
+        (m["file"], m["section"])
+        for line in text.splitlines()
+        if (m := INCLUDE.match(line)) and m["section"]
+    ]
 
 
 def heading_for(file, section, page, chapter_list):
@@ -59,55 +79,90 @@ def heading_for(file, section, page, chapter_list):
     for heading, f, s in includes_by_heading(page):
         if (f, s) == (file, section):
             return heading
-    elsewhere = [(heading, title) for other, title in chapter_list
-                 for heading, f, s in includes_by_heading(other) if (f, s) == (file, section)]
-    taught = [(heading, title) for heading, title in elsewhere if heading not in ("Exercises", "Summary")]
+    elsewhere = [
+        (heading, title)
+        for other, title in chapter_list
+        for heading, f, s in includes_by_heading(other)
+        if (f, s) == (file, section)
+    ]
+    taught = [
+        (heading, title)
+        for heading, title in elsewhere
+        if heading not in ("Exercises", "Summary")
+    ]
     if taught or elsewhere:
         heading, title = (taught or elsewhere)[0]
         return f"{heading} (from {title})"
-    return {"imports": "Set up", "run": "Run it", "main": "Run it", "checks": "When the input is wrong"}.get(
-        section, section.replace("_", " ").capitalize())
+    return {
+        "imports": "Set up",
+        "run": "Run it",
+        "main": "Run it",
+        "checks": "When the input is wrong",
+    }.get(section, section.replace("_", " ").capitalize())
 
 
 def markdown_cell(text):
-    return {"cell_type": "markdown", "metadata": {}, "source": text.splitlines(keepends=True)}
+    return {
+        "cell_type": "markdown",
+        "metadata": {},
+        "source": text.splitlines(keepends=True),
+    }
 
 
 def code_cell(code):
-    return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-            "source": code.splitlines(keepends=True)}
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {},
+        "outputs": [],
+        "source": code.splitlines(keepends=True),
+    }
 
 
 def notebook(page, title, chapter_list=None):
     """The notebook of the chapter on docs/`page`, as a dict in nbformat 4."""
     chapter_list = chapter_list or chapters()
     program = whole_program(page)
-    needs = "PyTorch and scikit-learn" if any("sklearn" in section_source(*s) for s in program) else "PyTorch"
+    needs = (
+        "PyTorch and scikit-learn"
+        if any("sklearn" in section_source(*s) for s in program)
+        else "PyTorch"
+    )
     modules = sorted({file for file, _ in program})
-    cells = [markdown_cell(
-        f"# {title}: the notebook\n\n"
-        f"The code of the chapter *{title}* of SGD by Example, cell by cell: the chapter's whole program,"
-        f" each part under the heading of the section that explains it. Run the cells from the top; the"
-        f" last one trains and prints what the chapter shows. It needs only {needs}.\n\n"
-        f"Made by `notebooks.py` from {', '.join(f'`{m}`' for m in modules)}, the code the site runs,"
-        f" so edit those rather than this notebook."
-    )]
+    cells = [
+        markdown_cell(
+            f"# {title}: the notebook\n\n"
+            f"The code of the chapter *{title}* of SGD by Example, cell by cell: the chapter's whole program,"
+            f" each part under the heading of the section that explains it. Run the cells from the top; the"
+            f" last one trains and prints what the chapter shows. It needs only {needs}.\n\n"
+            f"Made by `notebooks.py` from {', '.join(f'`{m}`' for m in modules)}, the code the site runs,"
+            f" so edit those rather than this notebook."
+        )
+    ]
     last_heading, used = None, set()
     for file, section in program:
         heading = heading_for(file, section, page, chapter_list)
         if heading != last_heading:
             last_heading = heading
-            while heading in used:  # a section the program comes back to: one heading, one anchor
+            while (
+                heading in used
+            ):  # a section the program comes back to: one heading, one anchor
                 heading += " (continued)"
             used.add(heading)
             cells.append(markdown_cell(f"## {heading}"))
         cells.append(code_cell(section_source(file, section).strip("\n")))
     for number, cell in enumerate(cells, 1):
-        cell["id"] = f"{Path(page).stem}-{number}"  # nbformat 4.5: stable ids, so the file is stable
+        cell["id"] = (
+            f"{Path(page).stem}-{number}"  # nbformat 4.5: stable ids, so the file is stable
+        )
     return {
         "cells": cells,
         "metadata": {
-            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "kernelspec": {
+                "display_name": "Python 3",
+                "language": "python",
+                "name": "python3",
+            },
             "language_info": {"name": "python"},
         },
         "nbformat": 4,

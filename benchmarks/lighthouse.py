@@ -28,15 +28,27 @@ from conftest import nav_pages  # noqa: E402
 LIGHTHOUSE_VERSION = "13.5.0"
 PREFIX = ROOT / ".cache" / "lighthouse"
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
-CHROME_FLAGS = ("--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run "
-                "--disable-background-networking --disable-component-update --disable-sync")
+CHROME_FLAGS = (
+    "--headless=new --no-sandbox --disable-gpu --disable-quic --no-first-run "
+    "--disable-background-networking --disable-component-update --disable-sync"
+)
 
 
 def lighthouse():
     binary = PREFIX / "node_modules" / ".bin" / "lighthouse"
     if not binary.exists():
-        subprocess.run(["npm", "install", "--prefix", str(PREFIX), "--no-audit", "--no-fund",
-                        f"lighthouse@{LIGHTHOUSE_VERSION}"], check=True)
+        subprocess.run(
+            [
+                "npm",
+                "install",
+                "--prefix",
+                str(PREFIX),
+                "--no-audit",
+                "--no-fund",
+                f"lighthouse@{LIGHTHOUSE_VERSION}",
+            ],
+            check=True,
+        )
     return binary
 
 
@@ -49,8 +61,11 @@ class GzipHandler(SimpleHTTPRequestHandler):
         path = Path(self.translate_path(self.path))
         if path.is_dir():
             path = path / "index.html"
-        if (path.suffix not in self.TEXT or not path.is_file()
-                or "gzip" not in self.headers.get("Accept-Encoding", "")):
+        if (
+            path.suffix not in self.TEXT
+            or not path.is_file()
+            or "gzip" not in self.headers.get("Accept-Encoding", "")
+        ):
             return super().send_head()
         body = gzip.compress(path.read_bytes())
         self.send_response(200)
@@ -70,35 +85,86 @@ def main():
     binary = lighthouse()
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"
-        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-        subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site)],
-                       cwd=ROOT, env=env, check=True)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(GzipHandler, directory=str(site)))
+        env = {
+            **os.environ,
+            "NO_MKDOCS_2_WARNING": "1",
+        }  # Material's notice (CONTRIBUTING.md)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "mkdocs",
+                "build",
+                "--strict",
+                "-q",
+                "-d",
+                str(site),
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        server = ThreadingHTTPServer(
+            ("127.0.0.1", 0), functools.partial(GzipHandler, directory=str(site))
+        )
         threading.Thread(target=server.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{server.server_address[1]}/"
         rows = []
         for title, url in nav_pages()[:3]:
             report = Path(tmp) / "report.json"
-            subprocess.run([str(binary), base + url, "--quiet", "--output=json",
-                            f"--output-path={report}", "--only-categories=performance,accessibility",
-                            f"--chrome-flags={CHROME_FLAGS}"],
-                           env={**os.environ, "CHROME_PATH": CHROMIUM}, check=True)
+            subprocess.run(
+                [
+                    str(binary),
+                    base + url,
+                    "--quiet",
+                    "--output=json",
+                    f"--output-path={report}",
+                    "--only-categories=performance,accessibility",
+                    f"--chrome-flags={CHROME_FLAGS}",
+                ],
+                env={**os.environ, "CHROME_PATH": CHROMIUM},
+                check=True,
+            )
             result = json.loads(report.read_text())
-            scores = {k: round(100 * v["score"]) for k, v in result["categories"].items()}
-            failed = [a["id"] for a in result["audits"].values()
-                      if a.get("score") is not None and a["score"] < 0.9
-                      and a.get("scoreDisplayMode") in ("binary", "numeric")]
-            metrics = " / ".join(result["audits"][m]["displayValue"].replace("\xa0", " ") for m in (
-                "first-contentful-paint", "largest-contentful-paint", "total-blocking-time"))
-            rows.append((title, url or "/", scores["performance"], scores["accessibility"],
-                         metrics, failed))
+            scores = {
+                k: round(100 * v["score"]) for k, v in result["categories"].items()
+            }
+            failed = [
+                a["id"]
+                for a in result["audits"].values()
+                if a.get("score") is not None
+                and a["score"] < 0.9
+                and a.get("scoreDisplayMode") in ("binary", "numeric")
+            ]
+            metrics = " / ".join(
+                result["audits"][m]["displayValue"].replace("\xa0", " ")
+                for m in (
+                    "first-contentful-paint",
+                    "largest-contentful-paint",
+                    "total-blocking-time",
+                )
+            )
+            rows.append(
+                (
+                    title,
+                    url or "/",
+                    scores["performance"],
+                    scores["accessibility"],
+                    metrics,
+                    failed,
+                )
+            )
         server.shutdown()
-    print(f"Lighthouse {LIGHTHOUSE_VERSION}, default (mobile, throttled) settings, Debian Chromium, "
-          "site served gzip-compressed on localhost as GitHub Pages serves it.\n")
+    print(
+        f"Lighthouse {LIGHTHOUSE_VERSION}, default (mobile, throttled) settings, Debian Chromium, "
+        "site served gzip-compressed on localhost as GitHub Pages serves it.\n"
+    )
     print("| page | performance | accessibility | FCP / LCP / TBT | audits below 0.9 |")
     print("|---|---:|---:|---|---|")
     for title, url, perf, a11y, metrics, failed in rows:
-        print(f"| {title} (`{url}`) | {perf} | {a11y} | {metrics} | {', '.join(failed) or 'none'} |")
+        print(
+            f"| {title} (`{url}`) | {perf} | {a11y} | {metrics} | {', '.join(failed) or 'none'} |"
+        )
 
 
 if __name__ == "__main__":

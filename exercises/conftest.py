@@ -17,14 +17,22 @@ HERE = Path(__file__).resolve().parent
 
 
 def answer_folders():
-    return [Path(folder) for folder in os.environ.get("SGD_ANSWERS", str(HERE)).split(os.pathsep)]
+    return [
+        Path(folder)
+        for folder in os.environ.get("SGD_ANSWERS", str(HERE)).split(os.pathsep)
+    ]
 
 
 def pytest_generate_tests(metafunc):
     folders = answer_folders()
     if "answer" in metafunc.fixturenames and len(folders) > 1:
-        metafunc.parametrize("answer", folders, indirect=True, scope="module",
-                             ids=[folder.name for folder in folders])
+        metafunc.parametrize(
+            "answer",
+            folders,
+            indirect=True,
+            scope="module",
+            ids=[folder.name for folder in folders],
+        )
 
 
 @pytest.fixture(scope="module")

@@ -16,4 +16,6 @@ def directional_check(f, g, a, h=1e-5, directions=5, seed=0):
     do not change a. Raise ValueError if h <= 0, if directions < 1, or if
     g's shape is not a's.
     """
-    raise NotImplementedError("write directional_check in exercises/directional_check.py")
+    raise NotImplementedError(
+        "write directional_check in exercises/directional_check.py"
+    )

@@ -1,4 +1,5 @@
 """Exercise for docs/digits.md, section The training loop."""
+
 import torch  # noqa: F401  (your answer will need it)
 
 

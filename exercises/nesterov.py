@@ -1,4 +1,5 @@
 """Exercise for docs/mini-batches.md, section Momentum: one step of Nesterov momentum, by hand."""
+
 import torch  # noqa: F401 (your answer will need it)
 
 

@@ -1,4 +1,5 @@
 """Exercise for docs/nonlinearity.md, section A sum of bent lines: a ReLU network set by hand."""
+
 import torch  # noqa: F401 (your answer will need it)
 from torch import nn  # noqa: F401
 
@@ -15,4 +16,6 @@ def piecewise_linear_network(knots, values):
     Raise a ValueError if there are fewer than two knots, if knots and values differ in length, or
     if the knots are not strictly increasing.
     """
-    raise NotImplementedError("write piecewise_linear_network in exercises/relu_by_hand.py")
+    raise NotImplementedError(
+        "write piecewise_linear_network in exercises/relu_by_hand.py"
+    )

@@ -1,4 +1,4 @@
-"""The check for exercises/directional_check.py: run `python -m pytest exercises/test_directional_check.py`."""
+"""Checks exercises/directional_check.py: run `python -m pytest exercises/test_directional_check.py`."""
 
 import pytest
 import torch
@@ -8,7 +8,9 @@ EXERCISE = "directional_check"
 
 def point(shape, seed):
     """A seeded float64 tensor of the given shape, entries of size about 1."""
-    return torch.randn(shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+    return torch.randn(
+        shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64
+    )
 
 
 def fit_loss(seed=3):
@@ -19,9 +21,12 @@ def fit_loss(seed=3):
 
 # name: (f, a) for smooth scalar functions of a vector, a matrix and a 3-D tensor
 FUNCTIONS = {
-    "sum of a² sin a, a vector of 7": (lambda a: (a ** 2 * a.sin()).sum(), point(7, 0)),
+    "sum of a² sin a, a vector of 7": (lambda a: (a**2 * a.sin()).sum(), point(7, 0)),
     "MSE of x @ w, w a 3 × 2 matrix": (fit_loss(), point((3, 2), 1)),
-    "logsumexp of a 2 × 3 × 2 tensor": (lambda a: torch.logsumexp(a.flatten(), 0), point((2, 3, 2), 2)),
+    "logsumexp of a 2 × 3 × 2 tensor": (
+        lambda a: torch.logsumexp(a.flatten(), 0),
+        point((2, 3, 2), 2),
+    ),
 }
 
 
@@ -43,7 +48,9 @@ WRONG = {
     "twice the gradient": lambda g: 2 * g,
     "the gradient with its sign flipped": lambda g: -g,
     "the gradient with one entry off by 0.5": one_entry_off,
-    "the gradient's entries in the wrong order": lambda g: g.flatten().flip(0).reshape(g.shape),
+    "the gradient's entries in the wrong order": lambda g: (
+        g.flatten().flip(0).reshape(g.shape)
+    ),
 }
 
 
@@ -55,7 +62,8 @@ def test_a_correct_gradient_passes(answer, name):
         f"for the {name}, autograd's (correct) gradient gave an error of {error:.2e}; with h = 1e-5 in "
         f"float64 a central difference along a direction of length 1 agrees with the sum of d * g to "
         f"about 1e-10. Check the central difference, the predicted slope (d * g).sum(), and that it works "
-        f"for tensors of any shape.")
+        f"for tensors of any shape."
+    )
 
 
 @pytest.mark.parametrize("wrong", WRONG)
@@ -65,7 +73,8 @@ def test_a_wrong_gradient_fails(answer, name, wrong):
     error = float(answer.directional_check(f, WRONG[wrong](autograd(f, a)), a))
     assert error > 1e-3, (
         f"for the {name}, {wrong} gave an error of only {error:.2e}: the check did not notice. Compare "
-        f"the central difference along d with (d * g).sum(), the slope the claimed gradient predicts.")
+        f"the central difference along d with (d * g).sum(), the slope the claimed gradient predicts."
+    )
 
 
 def test_it_uses_a_central_difference(answer):
@@ -76,7 +85,8 @@ def test_it_uses_a_central_difference(answer):
     assert error < 1e-5, (
         f"with the exact gradient of sum(exp(a)) and h = 1e-3 the error is {error:.2e}, about the size "
         f"of h: that is a one-sided difference, (f(a + h d) - f(a)) / h. Step both ways: "
-        f"(f(a + h d) - f(a - h d)) / (2h), whose error shrinks like h².")
+        f"(f(a + h d) - f(a - h d)) / (2h), whose error shrinks like h²."
+    )
 
 
 def test_it_measures_along_directions_of_length_one(answer):
@@ -85,11 +95,16 @@ def test_it_measures_along_directions_of_length_one(answer):
     c = torch.linspace(-1, 1, 100, dtype=torch.float64)
     e = point(100, 4)
     e = e / e.norm()
-    error = float(answer.directional_check(lambda a: (c * a).sum(), c + e, torch.zeros(100, dtype=torch.float64)))
+    error = float(
+        answer.directional_check(
+            lambda a: (c * a).sum(), c + e, torch.zeros(100, dtype=torch.float64)
+        )
+    )
     assert 0 < error <= 1 + 1e-6, (
         f"the claimed gradient is off by a vector e of length 1, so along a direction d of length 1 the "
         f"error |d · e| is at most 1, but the check returned {error:.4g}. Divide each random direction by "
-        f"its norm, d = d / d.norm().")
+        f"its norm, d = d / d.norm()."
+    )
 
 
 def test_it_costs_two_evaluations_per_direction(answer):
@@ -97,14 +112,15 @@ def test_it_costs_two_evaluations_per_direction(answer):
 
     def f(a):
         calls.append(1)
-        return (a ** 2).sum() / 2
+        return (a**2).sum() / 2
 
     a = point(100, 5)
     answer.directional_check(f, a.clone(), a, directions=3)
     assert len(calls) <= 7, (
         f"checking a gradient of 100 entries along 3 directions called f {len(calls)} times; it needs "
         f"only 2 per direction, f(a + h d) and f(a - h d), however many entries a has. That is the point "
-        f"of checking along directions: a difference for every entry costs 2 calls per entry.")
+        f"of checking along directions: a difference for every entry costs 2 calls per entry."
+    )
 
 
 def test_it_does_not_change_a(answer):
@@ -113,18 +129,22 @@ def test_it_does_not_change_a(answer):
     answer.directional_check(f, g, a)
     assert torch.equal(a, before), (
         "directional_check changed the tensor a it was given. Evaluate f at new tensors, a + h * d and "
-        "a - h * d, instead of moving a in place (a += h * d) and forgetting to move it back.")
+        "a - h * d, instead of moving a in place (a += h * d) and forgetting to move it back."
+    )
 
 
-@pytest.mark.parametrize("kwargs", [{"h": 0.0}, {"h": -1e-5}, {"directions": 0}],
-                         ids=["h=0", "h<0", "directions=0"])
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"h": 0.0}, {"h": -1e-5}, {"directions": 0}],
+    ids=["h=0", "h<0", "directions=0"],
+)
 def test_bad_arguments_are_a_value_error(answer, kwargs):
     f, a = FUNCTIONS["sum of a² sin a, a vector of 7"]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError):  # noqa: PT011  any message: the wording is the answer's own
         answer.directional_check(f, autograd(f, a), a, **kwargs)
 
 
 def test_a_gradient_of_the_wrong_shape_is_a_value_error(answer):
     f, a = FUNCTIONS["MSE of x @ w, w a 3 × 2 matrix"]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError):  # noqa: PT011  any message: the wording is the answer's own
         answer.directional_check(f, autograd(f, a).T, a)

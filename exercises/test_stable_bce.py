@@ -7,8 +7,16 @@ import torch.nn.functional as F
 EXERCISE = "stable_bce"
 
 # (logit, label) pairs far out on both sides, confidently right and confidently wrong
-LARGE = [(100.0, 1.0), (100.0, 0.0), (-100.0, 0.0), (-100.0, 1.0),
-         (1000.0, 1.0), (1000.0, 0.0), (-1000.0, 0.0), (-1000.0, 1.0)]
+LARGE = [
+    (100.0, 1.0),
+    (100.0, 0.0),
+    (-100.0, 0.0),
+    (-100.0, 1.0),
+    (1000.0, 1.0),
+    (1000.0, 0.0),
+    (-1000.0, 0.0),
+    (-1000.0, 1.0),
+]
 
 
 def make_batch(shape, seed=0, scale=4.0):
@@ -23,7 +31,9 @@ def gradient(answer, z, y):
     """Autograd's gradient of the answer's loss with respect to the logits."""
     z = z.clone().requires_grad_(True)
     answer.bce_with_logits(z, y).backward()
-    assert z.grad is not None, "bce_with_logits must be built from torch operations on z, so autograd can follow it"
+    assert z.grad is not None, (
+        "bce_with_logits must be built from torch operations on z, so autograd can follow it"
+    )
     return z.grad
 
 
@@ -34,10 +44,12 @@ def test_it_agrees_with_pytorch_on_moderate_logits(answer, shape):
     expected = F.binary_cross_entropy_with_logits(z, y)
     assert torch.is_tensor(loss) and loss.shape == (), (
         f"bce_with_logits should return one number (a tensor of shape ()), got "
-        f"{type(loss).__name__} {tuple(getattr(loss, 'shape', ()))}")
+        f"{type(loss).__name__} {tuple(getattr(loss, 'shape', ()))}"
+    )
     assert torch.isclose(loss, expected, rtol=1e-12, atol=1e-12), (
         f"for logits of shape {shape} the loss should be {expected.item():.10f}, as "
-        f"F.binary_cross_entropy_with_logits gives, got {loss.item():.10f}")
+        f"F.binary_cross_entropy_with_logits gives, got {loss.item():.10f}"
+    )
 
 
 def test_it_is_the_mean_not_the_sum(answer):
@@ -47,22 +59,29 @@ def test_it_is_the_mean_not_the_sum(answer):
     assert torch.isclose(once, twice, rtol=1e-12), (
         f"the same examples twice over should give the same loss, as an average does; got "
         f"{once.item():.6f} for the examples and {twice.item():.6f} for them twice: use the mean, "
-        f"not the sum")
+        f"not the sum"
+    )
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_large_logits_give_finite_correct_losses(answer, dtype):
     for z, y in LARGE:
         expected = F.binary_cross_entropy_with_logits(
-            torch.tensor([z], dtype=torch.float64), torch.tensor([y], dtype=torch.float64))
-        loss = answer.bce_with_logits(torch.tensor([z], dtype=dtype), torch.tensor([y], dtype=dtype))
+            torch.tensor([z], dtype=torch.float64),
+            torch.tensor([y], dtype=torch.float64),
+        )
+        loss = answer.bce_with_logits(
+            torch.tensor([z], dtype=dtype), torch.tensor([y], dtype=dtype)
+        )
         assert torch.isfinite(loss), (
             f"for logit {z:g} and label {y:g} in {dtype} the loss is {loss.item()}, it should be "
             f"{expected.item():g}: somewhere e^z overflows or log gets 0. Compute log(1 + e^z) "
-            f"without ever taking e to a large positive power.")
+            f"without ever taking e to a large positive power."
+        )
         assert torch.isclose(loss.double(), expected, rtol=1e-6, atol=1e-6), (
             f"for logit {z:g} and label {y:g} in {dtype} the loss should be {expected.item():g}, "
-            f"got {loss.item():g}")
+            f"got {loss.item():g}"
+        )
 
 
 def test_its_gradient_is_sigmoid_minus_y_over_n(answer):
@@ -71,7 +90,8 @@ def test_its_gradient_is_sigmoid_minus_y_over_n(answer):
     got = gradient(answer, z, y)
     assert torch.allclose(got, expected, rtol=1e-10, atol=1e-14), (
         f"the gradient with respect to the logits should be (σ(z) - y) / n; the largest "
-        f"difference is {(got - expected).abs().max().item():.3g}")
+        f"difference is {(got - expected).abs().max().item():.3g}"
+    )
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
@@ -84,7 +104,8 @@ def test_its_gradient_stays_finite_and_right_at_large_logits(answer, dtype):
         assert abs(g - e) <= 1e-6, (
             f"for logit {zi:g} and label {yi:g} in {dtype} the gradient should be {e:g}, got {g}. "
             f"A nan means an operation on the way overflowed: autograd differentiates every one, "
-            f"even a branch of torch.where whose value is thrown away.")
+            f"even a branch of torch.where whose value is thrown away."
+        )
 
 
 def test_its_gradient_at_zero_is_one_half_minus_y(answer):
@@ -96,10 +117,11 @@ def test_its_gradient_at_zero_is_one_half_minus_y(answer):
     assert torch.allclose(got, expected, atol=1e-14), (
         f"at z = 0 the gradient should be (σ(0) - y) / n = {expected.tolist()}, got {got.tolist()}. "
         f"max(z, 0) and |z| have a corner at 0, where autograd takes the slope of one side: "
-        f"combine them so their slopes at 0 add up to the true slope 1/2.")
+        f"combine them so their slopes at 0 add up to the true slope 1/2."
+    )
 
 
 @pytest.mark.parametrize("z_shape,y_shape", [((5,), (5, 1)), ((3,), (4,))])
 def test_shapes_that_differ_are_a_value_error(answer, z_shape, y_shape):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError):  # noqa: PT011  any message: the wording is the answer's own
         answer.bce_with_logits(torch.zeros(z_shape), torch.zeros(y_shape))

@@ -7,6 +7,8 @@ it): figures in FIGURES_DIR, which pages refer to as FIGURES_URL + file name, fr
 import os
 from pathlib import Path
 
-CACHE_DIR = Path(os.environ.get("SGD_CACHE_DIR", Path(__file__).resolve().parent.parent / ".cache"))
+CACHE_DIR = Path(
+    os.environ.get("SGD_CACHE_DIR", Path(__file__).resolve().parent.parent / ".cache")
+)
 FIGURES_DIR = CACHE_DIR / "figures"
 FIGURES_URL = "figures/"

@@ -8,6 +8,8 @@ import re
 
 from snippets import render
 
+# the data section starts at its own import: sorting must not move `render` into it
+# isort: split
 # --8<-- [start:data]
 import torch
 
@@ -22,33 +24,38 @@ def make_data(n=100, a=(3.0, 2.0), seed=0, dtype=torch.float32):
     noise = torch.rand(n, generator=g, dtype=dtype)  # uniform in [0, 1)
     y = x @ torch.tensor(a, dtype=dtype) + noise
     return x, y
-# --8<-- [end:data]
+    # --8<-- [end:data]
 
 
 # --8<-- [start:loss]
 def mse(y_hat, y):
     """Mean squared error: the average of the squared differences."""
     if y_hat.shape != y.shape:
-        raise ValueError(f"y_hat and y must have the same shape, got "
-                         f"{tuple(y_hat.shape)} and {tuple(y.shape)}")
+        raise ValueError(
+            f"y_hat and y must have the same shape, got "
+            f"{tuple(y_hat.shape)} and {tuple(y.shape)}"
+        )
     return ((y_hat - y) ** 2).mean()
-# --8<-- [end:loss]
+    # --8<-- [end:loss]
 
 
 # --8<-- [start:checks]
 def check_fit_args(x, y, a0, lr, steps):
     """Raise a ValueError that says what is wrong with fit's arguments."""
     if x.ndim != 2 or y.ndim != 1 or x.shape[0] != y.shape[0]:
-        raise ValueError(f"x must be (n, d) and y must be (n,), got "
-                         f"{tuple(x.shape)} and {tuple(y.shape)}")
+        raise ValueError(
+            f"x must be (n, d) and y must be (n,), got "
+            f"{tuple(x.shape)} and {tuple(y.shape)}"
+        )
     if len(a0) != x.shape[1]:
-        raise ValueError(f"a0 needs one value per column of x "
-                         f"({x.shape[1]}), got {len(a0)}")
+        raise ValueError(
+            f"a0 needs one value per column of x ({x.shape[1]}), got {len(a0)}"
+        )
     if not lr > 0:
         raise ValueError(f"lr must be positive, got {lr}")
     if not isinstance(steps, int) or steps < 0:
         raise ValueError(f"steps must be an integer >= 0, got {steps!r}")
-# --8<-- [end:checks]
+    # --8<-- [end:checks]
 
 
 # --8<-- [start:fit]
@@ -57,16 +64,16 @@ def fit(x, y, a0=(-1.0, 1.0), lr=0.1, steps=100):
     check_fit_args(x, y, a0, lr, steps)
     a = torch.tensor(a0, dtype=x.dtype, requires_grad=True)  # 1. initialise
     path = [a.detach().clone()]
-    for _ in range(steps):                                    # 6. repeat
-        y_hat = x @ a                                         # 2. predict
-        loss = mse(y_hat, y)                                  # 3. loss
-        loss.backward()                                       # 4. gradient
+    for _ in range(steps):  # 6. repeat
+        y_hat = x @ a  # 2. predict
+        loss = mse(y_hat, y)  # 3. loss
+        loss.backward()  # 4. gradient
         with torch.no_grad():
-            a -= lr * a.grad                                  # 5. step
+            a -= lr * a.grad  # 5. step
             a.grad.zero_()
         path.append(a.detach().clone())
-    return torch.stack(path)                                  # 7. stop
-# --8<-- [end:fit]
+    return torch.stack(path)  # 7. stop
+    # --8<-- [end:fit]
 
 
 # --8<-- [start:optim]
@@ -83,14 +90,14 @@ def fit_with_optim(x, y, a0=(-1.0, 1.0), lr=0.1, steps=100):
         opt.zero_grad()
         path.append(a.detach().clone())
     return torch.stack(path)
-# --8<-- [end:optim]
+    # --8<-- [end:optim]
 
 
 # --8<-- [start:gradient]
 def gradient(x, y, a):
     """The gradient of the MSE from its formula, 2/n X^T (X a - y)."""
     return 2 / len(y) * x.T @ (x @ a - y)
-# --8<-- [end:gradient]
+    # --8<-- [end:gradient]
 
 
 def losses(x, y, path):
@@ -128,7 +135,9 @@ def _ends(x):
 
 def line_label(a):
     """The line y = a1 x + a2 as text, with true minus signs."""
-    return f"y = {a[0]:.2f}x {'+' if a[1] >= 0 else '-'} {abs(a[1]):.2f}".replace("-", "−")
+    return f"y = {a[0]:.2f}x {'+' if a[1] >= 0 else '-'} {abs(a[1]):.2f}".replace(
+        "-", "−"
+    )
 
 
 def plot_fit(x, y, path, theme="light"):
@@ -137,11 +146,21 @@ def plot_fit(x, y, path, theme="light"):
     with render.themed(theme) as p:
         fig = render.new_figure(6.4, 4.0)
         ax = fig.add_subplot()
-        ax.scatter(x[:, 0], y, s=16, color=p["muted"], alpha=0.8, label="data", zorder=2)
-        for a, style, color, label in [(path[0], "--", p["cycle"][1], "initial guess"),
-                                       (path[-1], "-", p["cycle"][0], "after fitting")]:
-            ax.plot(ends, ends * a[0] + a[1], style, color=color, zorder=3,
-                    label=f"{label}: {line_label(a)}")
+        ax.scatter(
+            x[:, 0], y, s=16, color=p["muted"], alpha=0.8, label="data", zorder=2
+        )
+        for a, style, color, label in [
+            (path[0], "--", p["cycle"][1], "initial guess"),
+            (path[-1], "-", p["cycle"][0], "after fitting"),
+        ]:
+            ax.plot(
+                ends,
+                ends * a[0] + a[1],
+                style,
+                color=color,
+                zorder=3,
+                label=f"{label}: {line_label(a)}",
+            )
         ax.set_xlabel("x")
         ax.set_ylabel("y")
         ax.legend(loc="upper left")
@@ -166,8 +185,13 @@ def plot_loss(x, y, path, theme="light"):
     with render.themed(theme) as p:
         fig = render.new_figure(6.4, 3.2)
         ax = fig.add_subplot()
-        ax.axhline(floor, ls=":", color=p["muted"], lw=1.5,
-                   label=f"least-squares minimum {floor:.4f}")
+        ax.axhline(
+            floor,
+            ls=":",
+            color=p["muted"],
+            lw=1.5,
+            label=f"least-squares minimum {floor:.4f}",
+        )
         ax.plot(range(len(loss)), loss, label="loss of gradient descent")
         ax.legend(loc="upper right")
         ax.set_yscale("log")
@@ -188,13 +212,27 @@ def animate_fit(x, y, path, theme="light", every=1):
         fig = render.new_figure(7.2, 3.0)
         ax_fit, ax_loss = fig.subplots(1, 2, width_ratios=[1.2, 1])
         ax_fit.scatter(x[:, 0], y, s=10, color=p["muted"], alpha=0.8, zorder=2)
-        ax_fit.plot(ends, ends * path[0, 0] + path[0, 1], "--", color=p["cycle"][1], lw=1.5, zorder=3,
-                    label="initial guess")
-        (line,) = ax_fit.plot([], [], color=p["cycle"][0], zorder=4, label="current line")
+        ax_fit.plot(
+            ends,
+            ends * path[0, 0] + path[0, 1],
+            "--",
+            color=p["cycle"][1],
+            lw=1.5,
+            zorder=3,
+            label="initial guess",
+        )
+        (line,) = ax_fit.plot(
+            [], [], color=p["cycle"][0], zorder=4, label="current line"
+        )
         ax_fit.set_xlabel("x")
         ax_fit.set_ylabel("y")
-        lines = ends[None, :] * path[:, :1] + path[:, 1:]  # both ends of every line drawn
-        ax_fit.set_ylim(min(y.min(), lines.min()).item() - 0.5, max(y.max(), lines.max()).item() + 0.5)
+        lines = (
+            ends[None, :] * path[:, :1] + path[:, 1:]
+        )  # both ends of every line drawn
+        ax_fit.set_ylim(
+            min(y.min(), lines.min()).item() - 0.5,
+            max(y.max(), lines.max()).item() + 0.5,
+        )
         ax_fit.legend(loc="upper left", fontsize=9)  # the corner no line ever crosses
         ax_loss.plot(range(len(loss)), loss, color=p["grid"], lw=1.5)
         (trace,) = ax_loss.plot([], [], color=p["cycle"][0])

@@ -15,7 +15,6 @@ import torch
 from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from snippets import gradients, loss, render
-from snippets.gradients import minus
 from snippets.fit_line import (
     check_fit_args,
     gradient,
@@ -24,14 +23,35 @@ from snippets.fit_line import (
     make_data,
     mse,
 )
+from snippets.gradients import minus
 
-A1_LIM = (-2.0, 5.0)  # the window of (slope, intercept) the slider's frames show, as on Loss
+A1_LIM = (
+    -2.0,
+    5.0,
+)  # the window of (slope, intercept) the slider's frames show, as on Loss
 A2_LIM = (-0.5, 4.5)
 
 # The settings of the page's figures, in one place so the tests check the same ones.
-QUADRATIC_LRS = (0.1, 0.7, 1.8, 2.2)  # on L/2 x^2 with L = 1: crawls, just right, bounces, diverges
-SWEEP_GRID = (10 ** -2.5, 10 ** 0.5, 7)  # lowest lr, highest lr, learning rates per factor of 10
-SLIDER_LRS = (0.01, 0.03, 0.1, 0.3, 0.6, 0.9, 1.1)  # log-spaced, closer together near the cliff
+QUADRATIC_LRS = (
+    0.1,
+    0.7,
+    1.8,
+    2.2,
+)  # on L/2 x^2 with L = 1: crawls, just right, bounces, diverges
+SWEEP_GRID = (
+    10**-2.5,
+    10**0.5,
+    7,
+)  # lowest lr, highest lr, learning rates per factor of 10
+SLIDER_LRS = (
+    0.01,
+    0.03,
+    0.1,
+    0.3,
+    0.6,
+    0.9,
+    1.1,
+)  # log-spaced, closer together near the cliff
 
 
 # --8<-- [start:checks]
@@ -41,7 +61,7 @@ def check_lr_steps(lr, steps):
         raise ValueError(f"lr must be a positive, finite number, got {lr!r}")
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
-# --8<-- [end:checks]
+    # --8<-- [end:checks]
 
 
 # --8<-- [start:gd]
@@ -52,13 +72,13 @@ def gradient_descent(grad, x0, lr, steps):
     for _ in range(steps):
         xs.append(xs[-1] - lr * grad(xs[-1]))
     return torch.stack(xs)
-# --8<-- [end:gd]
+    # --8<-- [end:gd]
 
 
 # --8<-- [start:descend]
 class Run(NamedTuple):
-    path: torch.Tensor       # parameters before each step, and at the end
-    losses: torch.Tensor     # the loss at each row of path, in float64
+    path: torch.Tensor  # parameters before each step, and at the end
+    losses: torch.Tensor  # the loss at each row of path, in float64
     diverged_at: int | None  # the step where the loss blew up, or None
 
 
@@ -72,14 +92,13 @@ def descend(x, y, a0=(-1.0, 1.0), lr=0.1, steps=100, limit=1e6):
         path.append(a)
         history.append(mse(x @ a, y).item())
         # inf or NaN, or so far above the start that it only keeps growing
-        blew_up = (not math.isfinite(history[-1])
-                   or history[-1] > limit * history[0])
+        blew_up = not math.isfinite(history[-1]) or history[-1] > limit * history[0]
         if blew_up or t == steps:
             break
         a = a - lr * gradient(x, y, a)  # 2/n X^T (X a - y), from Gradients
     losses = torch.tensor(history, dtype=torch.float64)
     return Run(torch.stack(path), losses, t if blew_up else None)
-# --8<-- [end:descend]
+    # --8<-- [end:descend]
 
 
 # --8<-- [start:cliff]
@@ -92,7 +111,7 @@ def curvatures(x):
 def cliff(x):
     """The lr above which descent on the line diverges: 2 / L_max."""
     return 2 / curvatures(x)[1]
-# --8<-- [end:cliff]
+    # --8<-- [end:cliff]
 
 
 # --8<-- [start:schedules]
@@ -109,7 +128,7 @@ def step_decay(lr, t, step_size, gamma=0.1):
 def cosine(lr, t, steps, lr_min=0.0):
     """From lr at t = 0 down to lr_min at t = steps, along half a cosine."""
     return lr_min + (lr - lr_min) * (1 + math.cos(math.pi * t / steps)) / 2
-# --8<-- [end:schedules]
+    # --8<-- [end:schedules]
 
 
 # --8<-- [start:sgd]
@@ -118,8 +137,9 @@ def sgd(x, y, schedule, steps, batch_size=10, seed=0, a0=(-1.0, 1.0)):
     check_lr_steps(schedule(0), steps)
     check_fit_args(x, y, a0, schedule(0), steps)
     if not isinstance(batch_size, int) or not 1 <= batch_size <= len(y):
-        raise ValueError(f"batch_size must be an integer from 1 to {len(y)}, "
-                         f"got {batch_size!r}")
+        raise ValueError(
+            f"batch_size must be an integer from 1 to {len(y)}, got {batch_size!r}"
+        )
     g = torch.Generator().manual_seed(seed)  # the same seed, the same batches
     a = torch.tensor(a0, dtype=x.dtype)
     path = [a]
@@ -128,12 +148,13 @@ def sgd(x, y, schedule, steps, batch_size=10, seed=0, a0=(-1.0, 1.0)):
         a = a - schedule(t) * gradient(x[batch], y[batch], a)
         path.append(a)
     return torch.stack(path)
-# --8<-- [end:sgd]
+    # --8<-- [end:sgd]
 
 
 # --8<-- [start:torch_schedulers]
-def sgd_with_scheduler(x, y, lr, make_scheduler, steps, batch_size=10, seed=0,
-                       a0=(-1.0, 1.0)):
+def sgd_with_scheduler(
+    x, y, lr, make_scheduler, steps, batch_size=10, seed=0, a0=(-1.0, 1.0)
+):
     """The same loop with torch.optim.SGD and a scheduler that sets lr."""
     check_lr_steps(lr, steps)
     g = torch.Generator().manual_seed(seed)
@@ -149,7 +170,7 @@ def sgd_with_scheduler(x, y, lr, make_scheduler, steps, batch_size=10, seed=0,
         scheduler.step()  # after opt.step(): sets the lr of the next step
         path.append(a.detach().clone())
     return torch.stack(path)
-# --8<-- [end:torch_schedulers]
+    # --8<-- [end:torch_schedulers]
 
 
 # --8<-- [start:bisect]
@@ -162,7 +183,7 @@ def largest_stable_lr(x, y, low, high, steps=500, tol=1e-3):
         run = descend(x, y, lr=mid, steps=steps, limit=1.0)  # stop once above
         low, high = (low, mid) if run.diverged_at is not None else (mid, high)
     return low
-# --8<-- [end:bisect]
+    # --8<-- [end:bisect]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -205,44 +226,74 @@ def sweep(x, y, lrs, steps=100):
 
 def step_table(curvatures, lr, x0=1.0):
     """Return a Markdown table of one step of lr from x0 on L/2 x^2, for each curvature L."""
-    rows = [("| curvature $L$ | gradient $L x_0$ | step $-\\eta L x_0$ | lands at $x_1$ | "
-             "distance to the minimum |"), "|---:|---:|---:|---:|---|"]
+    rows = [
+        (
+            "| curvature $L$ | gradient $L x_0$ | step $-\\eta L x_0$ | lands at $x_1$ | "
+            "distance to the minimum |"
+        ),
+        "|---:|---:|---:|---:|---|",
+    ]
     for L in curvatures:
         x1 = gradient_descent(parabola_gradient(L), x0, lr, steps=1)[-1].item()
-        how = ("stops short" if 0 < x1 < x0 else "lands on it" if x1 == 0 else
-               "overshoots, lands closer" if -x0 < x1 < 0 else "overshoots, no closer"
-               if x1 == -x0 else "overshoots, lands further away")
-        rows.append(minus(f"| {L:g} | {L * x0:g} | {x1 - x0:g} | {x1:g} | {abs(x1):g}: {how} |"))
+        how = (
+            "stops short"
+            if 0 < x1 < x0
+            else "lands on it"
+            if x1 == 0
+            else "overshoots, lands closer"
+            if -x0 < x1 < 0
+            else "overshoots, no closer"
+            if x1 == -x0
+            else "overshoots, lands further away"
+        )
+        rows.append(
+            minus(f"| {L:g} | {L * x0:g} | {x1 - x0:g} | {x1:g} | {abs(x1):g}: {how} |")
+        )
     return "\n".join(rows)
 
 
 def rule_table(curvatures, steps=100, margin=0.01, x0=1.0):
     """Return a Markdown table: |x| after `steps` steps on L/2 x^2 just below and just above lr = 2/L."""
-    rows = [(f"| $L$ | $2/L$ | $\\lvert x_{{{steps}}} \\rvert$ at $\\eta = {1 - margin:g} \\cdot 2/L$ | "
-             f"$\\lvert x_{{{steps}}} \\rvert$ at $\\eta = 2/L$ | "
-             f"$\\lvert x_{{{steps}}} \\rvert$ at $\\eta = {1 + margin:g} \\cdot 2/L$ |"),
-            "|---:|---:|---:|---:|---:|"]
+    rows = [
+        (
+            f"| $L$ | $2/L$ | $\\lvert x_{{{steps}}} \\rvert$ at $\\eta = {1 - margin:g} \\cdot 2/L$ | "
+            f"$\\lvert x_{{{steps}}} \\rvert$ at $\\eta = 2/L$ | "
+            f"$\\lvert x_{{{steps}}} \\rvert$ at $\\eta = {1 + margin:g} \\cdot 2/L$ |"
+        ),
+        "|---:|---:|---:|---:|---:|",
+    ]
     for L in curvatures:
-        ends = [gradient_descent(parabola_gradient(L), x0, f * 2 / L, steps)[-1].abs().item()
-                for f in (1 - margin, 1, 1 + margin)]
-        rows.append(f"| {L:g} | {2 / L:g} | " + " | ".join(f"{e:.3g}" for e in ends) + " |")
+        ends = [
+            gradient_descent(parabola_gradient(L), x0, f * 2 / L, steps)[-1]
+            .abs()
+            .item()
+            for f in (1 - margin, 1, 1 + margin)
+        ]
+        rows.append(
+            f"| {L:g} | {2 / L:g} | " + " | ".join(f"{e:.3g}" for e in ends) + " |"
+        )
     return "\n".join(rows)
 
 
 def spread(history, last=0.2):
     """The standard deviation of the loss over the last fraction `last` of the steps."""
-    tail = history[-max(2, round(last * len(history))):]
+    tail = history[-max(2, round(last * len(history))) :]
     return tail.std().item()
 
 
-def schedule_runs(x, y, lr=0.5, steps=200, batch_size=10, seed=0, step_size=50, gamma=0.1):
+def schedule_runs(
+    x, y, lr=0.5, steps=200, batch_size=10, seed=0, step_size=50, gamma=0.1
+):
     """Return {name: (schedule, path)} for a constant lr, step decay and cosine, on the same batches."""
     schedules = {
         "constant": lambda t: constant(lr, t),
         "step decay": lambda t: step_decay(lr, t, step_size, gamma),
         "cosine": lambda t: cosine(lr, t, steps),
     }
-    return {name: (s, sgd(x, y, s, steps, batch_size, seed)) for name, s in schedules.items()}
+    return {
+        name: (s, sgd(x, y, s, steps, batch_size, seed))
+        for name, s in schedules.items()
+    }
 
 
 def measured_cliff(lrs, runs):
@@ -254,17 +305,24 @@ def measured_cliff(lrs, runs):
 
 def eigen_errors(x, y, path):
     """Return the distance to the minimum along the flattest and the steepest direction, per step."""
-    _, vectors = torch.linalg.eigh(loss.curvature(x.double()))  # columns: flattest first
+    _, vectors = torch.linalg.eigh(
+        loss.curvature(x.double())
+    )  # columns: flattest first
     best = least_squares(x, y)[0].double()
     return (path.double() - best) @ vectors
 
 
 def quadratic_alt(lrs, curvature=1.0, x0=1.5, steps=24):
     """Alt text for the four-panel animation, with where each run ends."""
-    ends = [gradient_descent(parabola_gradient(curvature), x0, lr, steps)[-1].item() for lr in lrs]
+    ends = [
+        gradient_descent(parabola_gradient(curvature), x0, lr, steps)[-1].item()
+        for lr in lrs
+    ]
     runs = "; ".join(f"lr {lr:g} ends at x = {end:.3g}" for lr, end in zip(lrs, ends))
-    return minus(f"Animation of {steps} steps of gradient descent from x = {x0:g} on the parabola "
-                  f"f(x) = {curvature:g}/2 x squared, in {len(lrs)} panels: {runs}.")
+    return minus(
+        f"Animation of {steps} steps of gradient descent from x = {x0:g} on the parabola "
+        f"f(x) = {curvature:g}/2 x squared, in {len(lrs)} panels: {runs}."
+    )
 
 
 def sweep_alt(x, y, lrs, runs):
@@ -272,22 +330,28 @@ def sweep_alt(x, y, lrs, runs):
     floor, edge = least_squares(x, y)[1], cliff(x)
     stable, blown = measured_cliff(lrs, runs)
     steps = len(runs[0].losses) - 1
-    return (f"Log-log plot of the loss after {steps} steps against {len(lrs)} learning rates from "
-            f"{lrs[0]:.2g} to {lrs[-1]:.3g}. The loss falls from {runs[0].losses[-1]:.2f} at the "
-            f"smallest rate to the minimum {floor:.4f}, stays there up to {stable:.3g}, and from "
-            f"{blown:.3g} on every run diverges; the rule's cliff 2/L_max = {edge:.4f} lies between.")
+    return (
+        f"Log-log plot of the loss after {steps} steps against {len(lrs)} learning rates from "
+        f"{lrs[0]:.2g} to {lrs[-1]:.3g}. The loss falls from {runs[0].losses[-1]:.2f} at the "
+        f"smallest rate to the minimum {floor:.4f}, stays there up to {stable:.3g}, and from "
+        f"{blown:.3g} on every run diverges; the rule's cliff 2/L_max = {edge:.4f} lies between."
+    )
 
 
 def frame_alt(lr, x, y, steps=100):
     """Alt text for one slider frame."""
     run = descend(x, y, lr=lr, steps=steps)
     name = regime(run, least_squares(x, y)[1])
-    end = (f"diverges, and is stopped at step {run.diverged_at} with loss {run.losses[-1]:.3g}"
-           if run.diverged_at is not None else
-           f"{name}: after {steps} steps it is at ({run.path[-1, 0]:.2f}, {run.path[-1, 1]:.2f}) "
-           f"with loss {run.losses[-1]:.4f}")
-    return (f"Path of gradient descent with learning rate {lr:g} on the contours of the line's loss, "
-            f"from (-1, 1), and its loss at every step: it {end}.").replace("-", "−")
+    end = (
+        f"diverges, and is stopped at step {run.diverged_at} with loss {run.losses[-1]:.3g}"
+        if run.diverged_at is not None
+        else f"{name}: after {steps} steps it is at ({run.path[-1, 0]:.2f}, {run.path[-1, 1]:.2f}) "
+        f"with loss {run.losses[-1]:.4f}"
+    )
+    return (
+        f"Path of gradient descent with learning rate {lr:g} on the contours of the line's loss, "
+        f"from (-1, 1), and its loss at every step: it {end}."
+    ).replace("-", "−")
 
 
 def signs(values, digits=2):
@@ -300,7 +364,7 @@ def tail_stats(x, y, runs, last=0.2):
     best, floor = least_squares(x, y)
     out = {}
     for name, (_, path) in runs.items():
-        tail = path[-max(2, round(last * (len(path) - 1))):]
+        tail = path[-max(2, round(last * (len(path) - 1))) :]
         excess = losses(x, y, tail) - floor
         out[name] = (excess.mean().item(), (tail - best).norm(dim=1).max().item())
     return out
@@ -312,21 +376,32 @@ def schedules_alt(runs):
     parts = []
     for name, (schedule, _) in runs.items():
         values = sorted({schedule(t) for t in range(steps)}, reverse=True)
-        parts.append(f"{name} from {values[0]:g} at step 0 to {schedule(steps - 1):.2g} at step "
-                     f"{steps - 1}" + (f" in {len(values)} flat stretches" if 1 < len(values) < 10 else ""))
-    return f"Line chart of the learning rate at each of {steps} steps for three schedules: " + "; ".join(parts) + "."
+        parts.append(
+            f"{name} from {values[0]:g} at step 0 to {schedule(steps - 1):.2g} at step "
+            f"{steps - 1}"
+            + (f" in {len(values)} flat stretches" if 1 < len(values) < 10 else "")
+        )
+    return (
+        f"Line chart of the learning rate at each of {steps} steps for three schedules: "
+        + "; ".join(parts)
+        + "."
+    )
 
 
 def schedule_runs_alt(x, y, runs, last=0.2):
     """Alt text for the figure of the three schedules' runs."""
     stats = tail_stats(x, y, runs, last)
     steps = len(next(iter(runs.values()))[1]) - 1
-    parts = "; ".join(f"{name} {excess:.1e} above the minimum, within {far:.3f} of it"
-                      for name, (excess, far) in stats.items())
-    return (f"Left: the loss above the least-squares minimum at each of {steps} steps of mini-batch SGD "
-            f"on a log scale; the constant rate's stays noisy while both decays fall further. Right: the "
-            f"parameters of the last {round(last * 100)}% of the steps around the minimum. On average over "
-            f"those steps: {parts}.")
+    parts = "; ".join(
+        f"{name} {excess:.1e} above the minimum, within {far:.3f} of it"
+        for name, (excess, far) in stats.items()
+    )
+    return (
+        f"Left: the loss above the least-squares minimum at each of {steps} steps of mini-batch SGD "
+        f"on a log scale; the constant rate's stays noisy while both decays fall further. Right: the "
+        f"parameters of the last {round(last * 100)}% of the steps around the minimum. On average over "
+        f"those steps: {parts}."
+    )
 
 
 def lr_label(lr):
@@ -338,16 +413,32 @@ def lr_label(lr):
 # Figures
 
 
-QUAD_TITLES = ("too small: crawls", "just right", "too large: bounces", "far too large: diverges")
-QUAD_COLORS = (4, 2, 0, 1)  # palette indices: the colours of crawls, converges, bounces, diverges
+QUAD_TITLES = (
+    "too small: crawls",
+    "just right",
+    "too large: bounces",
+    "far too large: diverges",
+)
+QUAD_COLORS = (
+    4,
+    2,
+    0,
+    1,
+)  # palette indices: the colours of crawls, converges, bounces, diverges
 
 
 def animate_quadratic(lrs, curvature=1.0, x0=1.5, steps=24, theme="light"):
     """Return frames of gradient descent on L/2 x^2, one panel per learning rate, side by side."""
     if not curvature > 0:
         raise ValueError(f"curvature must be positive, got {curvature}")
-    paths = [gradient_descent(parabola_gradient(curvature), x0, lr, steps).numpy() for lr in lrs]
-    f = lambda x: curvature / 2 * x ** 2
+    paths = [
+        gradient_descent(parabola_gradient(curvature), x0, lr, steps).numpy()
+        for lr in lrs
+    ]
+
+    def f(x):
+        return curvature / 2 * x**2
+
     lim = 2.2 * abs(x0)
     u = torch.linspace(-lim, lim, 121).numpy()
     titles = QUAD_TITLES if len(lrs) == len(QUAD_TITLES) else [""] * len(lrs)
@@ -361,12 +452,20 @@ def animate_quadratic(lrs, curvature=1.0, x0=1.5, steps=24, theme="light"):
             ax.plot([0], [0], "*", color=p["fg"], ms=9, zorder=2)
             ax.set_xlim(-lim, lim)
             ax.set_ylim(-0.08 * f(lim), 1.12 * f(lim))
-            ax.set_title(f"{title}\n{lr_label(lr)},  1 − lr·L = {1 - lr * curvature:+.1f}"
-                         .replace("-", "−"), fontsize=10)
+            ax.set_title(
+                f"{title}\n{lr_label(lr)},  1 − lr·L = {1 - lr * curvature:+.1f}".replace(
+                    "-", "−"
+                ),
+                fontsize=10,
+            )
             ax.set_xlabel("x")
             ax.set_xticks([-2, 0, 2] if lim > 2 else [-1, 0, 1])
-            (trail,) = ax.plot([], [], "-o", color=color, lw=1.2, ms=3, alpha=0.8, zorder=3)
-            (dot,) = ax.plot([], [], "o", color=color, ms=7, zorder=4, markeredgecolor=p["fg"])
+            (trail,) = ax.plot(
+                [], [], "-o", color=color, lw=1.2, ms=3, alpha=0.8, zorder=3
+            )
+            (dot,) = ax.plot(
+                [], [], "o", color=color, ms=7, zorder=4, markeredgecolor=p["fg"]
+            )
             moving.append((trail, dot, xs))
         axes[0].set_ylabel(f"f(x) = {curvature:g}/2 · x²")
         step = fig.suptitle(" ", fontsize=11, fontfamily="monospace")
@@ -383,48 +482,117 @@ def animate_quadratic(lrs, curvature=1.0, x0=1.5, steps=24, theme="light"):
     return frames
 
 
-
-
 def plot_sweep(x, y, lrs, runs, theme="light"):
     """Return a Figure: the loss after the last step against lr, on log axes, with the cliff 2/L_max."""
     floor, edge = least_squares(x, y)[1], cliff(x)
     names = [regime(run, floor) for run in runs]
-    done = [(lr, run.losses[-1].item()) for lr, run in zip(lrs, runs) if run.diverged_at is None]
-    blown = [(lr, run.diverged_at) for lr, run in zip(lrs, runs) if run.diverged_at is not None]
+    done = [
+        (lr, run.losses[-1].item())
+        for lr, run in zip(lrs, runs)
+        if run.diverged_at is None
+    ]
+    blown = [
+        (lr, run.diverged_at)
+        for lr, run in zip(lrs, runs)
+        if run.diverged_at is not None
+    ]
     steps = max(len(run.losses) for run in runs) - 1
     start = runs[0].losses[0].item()
     top = start * 8  # the row, above the start, where diverged runs are marked
-    bounds = [lrs[0] / 1.3] + [math.sqrt(a * b) for a, b in itertools.pairwise(lrs)] + [lrs[-1] * 1.3]
+    bounds = (
+        [lrs[0] / 1.3]
+        + [math.sqrt(a * b) for a, b in itertools.pairwise(lrs)]
+        + [lrs[-1] * 1.3]
+    )
     with render.themed(theme) as p:
         fig = render.new_figure(6.4, 4.2)
         ax = fig.add_subplot()
         k = 0
-        while k < len(names):  # one shaded band for each stretch of runs that did the same
+        while k < len(
+            names
+        ):  # one shaded band for each stretch of runs that did the same
             j = k
             while j + 1 < len(names) and names[j + 1] == names[k]:
                 j += 1
-            ax.axvspan(bounds[k], bounds[j + 1], color=REGIME_COLOR[names[k]](p), alpha=0.15, lw=0,
-                       zorder=0)
-            ax.text(math.sqrt(bounds[k] * bounds[j + 1]), 0.98, names[k], ha="center", va="top",
-                    color=p["fg"], fontsize=10, fontweight="bold", transform=ax.get_xaxis_transform())
+            ax.axvspan(
+                bounds[k],
+                bounds[j + 1],
+                color=REGIME_COLOR[names[k]](p),
+                alpha=0.15,
+                lw=0,
+                zorder=0,
+            )
+            ax.text(
+                math.sqrt(bounds[k] * bounds[j + 1]),
+                0.98,
+                names[k],
+                ha="center",
+                va="top",
+                color=p["fg"],
+                fontsize=10,
+                fontweight="bold",
+                transform=ax.get_xaxis_transform(),
+            )
             k = j + 1
         ax.axhline(floor, ls=":", color=p["muted"], lw=1.5)
-        ax.text(lrs[0], floor * 0.85, f"least-squares minimum {floor:.4f}", color=p["fg"],
-                fontsize=9, va="top")
+        ax.text(
+            lrs[0],
+            floor * 0.85,
+            f"least-squares minimum {floor:.4f}",
+            color=p["fg"],
+            fontsize=9,
+            va="top",
+        )
         ax.axhline(start, ls="--", color=p["muted"], lw=1)
-        ax.text(lrs[0], start * 1.12, f"loss at the start {start:.2f}", color=p["fg"], fontsize=9,
-                va="bottom")
+        ax.text(
+            lrs[0],
+            start * 1.12,
+            f"loss at the start {start:.2f}",
+            color=p["fg"],
+            fontsize=9,
+            va="bottom",
+        )
         ax.plot(*zip(*done), "o-", color=p["cycle"][0], ms=5, lw=1.8, zorder=3)
         if blown:
-            ax.plot([lr for lr, _ in blown], [top] * len(blown), "x", color=p["cycle"][1], ms=9,
-                    mew=2.2, zorder=3)
+            ax.plot(
+                [lr for lr, _ in blown],
+                [top] * len(blown),
+                "x",
+                color=p["cycle"][1],
+                ms=9,
+                mew=2.2,
+                zorder=3,
+            )
             for lr, t in blown:
-                ax.text(lr, top * 1.6, f"{t}", ha="center", va="bottom", color=p["fg"], fontsize=9)
-            ax.text(blown[0][0] / 1.5, top * 1.6, "diverged at step", ha="right", va="bottom",
-                    color=p["fg"], fontsize=9)
+                ax.text(
+                    lr,
+                    top * 1.6,
+                    f"{t}",
+                    ha="center",
+                    va="bottom",
+                    color=p["fg"],
+                    fontsize=9,
+                )
+            ax.text(
+                blown[0][0] / 1.5,
+                top * 1.6,
+                "diverged at step",
+                ha="right",
+                va="bottom",
+                color=p["fg"],
+                fontsize=9,
+            )
         ax.axvline(edge, color=p["fg"], lw=1.2, ls="-.", zorder=2)
-        ax.text(edge * 1.06, floor * 1.4, f"2/Lₘₐₓ = {edge:.4f}", ha="left", va="bottom",
-                color=p["fg"], fontsize=9, rotation=90)
+        ax.text(
+            edge * 1.06,
+            floor * 1.4,
+            f"2/Lₘₐₓ = {edge:.4f}",
+            ha="left",
+            va="bottom",
+            color=p["fg"],
+            fontsize=9,
+            rotation=90,
+        )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlim(bounds[0], bounds[-1])
@@ -461,8 +629,15 @@ def plot_path(lr, x, y, grid, steps=100, theme="light"):
         fig = render.new_figure(5.6, 4.3)
         ax = fig.add_subplot()
         lo, hi = surface.min().log10().item(), surface.max().log10().item()
-        ax.contour(a1, a2, surface.log10(), levels=torch.linspace(lo, hi, 10).tolist(),
-                   colors=p["muted"], linewidths=0.8, negative_linestyles="solid")
+        ax.contour(
+            a1,
+            a2,
+            surface.log10(),
+            levels=torch.linspace(lo, hi, 10).tolist(),
+            colors=p["muted"],
+            linewidths=0.8,
+            negative_linestyles="solid",
+        )
         ax.plot([best[0]], [best[1]], "*", color=p["fg"], ms=12, zorder=5)
         color = REGIME_COLOR[name](p)
         ax.plot(path[:, 0], path[:, 1], "-o", color=color, ms=2.5, lw=1.4, zorder=4)
@@ -477,11 +652,18 @@ def plot_path(lr, x, y, grid, steps=100, theme="light"):
     return render.settle_layout(fig)
 
 
-REGIME_COLOR = {"crawls": lambda p: p["cycle"][4], "converges": lambda p: p["cycle"][2],
-                "diverges": lambda p: p["cycle"][1]}
+REGIME_COLOR = {
+    "crawls": lambda p: p["cycle"][4],
+    "converges": lambda p: p["cycle"][2],
+    "diverges": lambda p: p["cycle"][1],
+}
 
 
-SCHEDULE_COLOR = {"constant": 1, "step decay": 0, "cosine": 2}  # index into the palette's cycle
+SCHEDULE_COLOR = {
+    "constant": 1,
+    "step decay": 0,
+    "cosine": 2,
+}  # index into the palette's cycle
 
 
 def plot_schedules(runs, theme="light"):
@@ -491,8 +673,13 @@ def plot_schedules(runs, theme="light"):
         fig = render.new_figure(6.4, 2.6)
         ax = fig.add_subplot()
         for name, (schedule, _) in runs.items():
-            ax.plot(range(steps), [schedule(t) for t in range(steps)], drawstyle="steps-post",
-                    color=p["cycle"][SCHEDULE_COLOR[name]], label=name)
+            ax.plot(
+                range(steps),
+                [schedule(t) for t in range(steps)],
+                drawstyle="steps-post",
+                color=p["cycle"][SCHEDULE_COLOR[name]],
+                label=name,
+            )
         ax.set_xlabel("step t")
         ax.set_ylabel("learning rate")
         ax.legend(loc="center right", fontsize=9)
@@ -500,7 +687,7 @@ def plot_schedules(runs, theme="light"):
 
 
 def plot_schedule_runs(x, y, runs, last=0.2, theme="light"):
-    """Return a Figure: the loss above the minimum at every step (left) and the last steps' parameters (right)."""
+    """Return a Figure: the loss above the minimum at each step (left), the last steps' parameters (right)."""
     best, floor = least_squares(x, y)
     with render.themed(theme) as p:
         fig = render.new_figure(7.6, 3.4)
@@ -508,18 +695,38 @@ def plot_schedule_runs(x, y, runs, last=0.2, theme="light"):
         steps = len(next(iter(runs.values()))[1]) - 1
         first = steps - round(last * steps)  # the first step of the last `last` of them
         ax.axvspan(first, steps, color=p["grid"], alpha=0.6, lw=0, zorder=0)
-        ax_zoom.plot([best[0]], [best[1]], "*", ms=13, mfc="none", mec=p["fg"], mew=1.2, zorder=4)
+        ax_zoom.plot(
+            [best[0]], [best[1]], "*", ms=13, mfc="none", mec=p["fg"], mew=1.2, zorder=4
+        )
         for name, (_, path) in runs.items():
             color = p["cycle"][SCHEDULE_COLOR[name]]
             excess = (losses(x, y, path) - floor).numpy()
             ax.plot(range(len(excess)), excess, color=color, lw=1.3, label=name)
             tail = path[first:].numpy()
-            if name == "constant":  # the wide cloud, drawn light so the settled runs show on top
-                ax_zoom.plot(tail[:, 0], tail[:, 1], "-o", color=color, ms=3, lw=0.6, alpha=0.6,
-                             zorder=2)
+            if (
+                name == "constant"
+            ):  # the wide cloud, drawn light so the settled runs show on top
+                ax_zoom.plot(
+                    tail[:, 0],
+                    tail[:, 1],
+                    "-o",
+                    color=color,
+                    ms=3,
+                    lw=0.6,
+                    alpha=0.6,
+                    zorder=2,
+                )
             else:
-                ax_zoom.plot(tail[:, 0], tail[:, 1], "o", color=color, ms=4, zorder=3,
-                             markeredgecolor=p["bg"], markeredgewidth=0.5)
+                ax_zoom.plot(
+                    tail[:, 0],
+                    tail[:, 1],
+                    "o",
+                    color=color,
+                    ms=4,
+                    zorder=3,
+                    markeredgecolor=p["bg"],
+                    markeredgewidth=0.5,
+                )
         ax.set_yscale("log")
         ax.yaxis.set_major_locator(LogLocator(base=10, numticks=8))
         ax.yaxis.set_minor_locator(NullLocator())

@@ -15,8 +15,15 @@ from snippets import fit_line, gradients, render
 from snippets.fit_line import mse
 
 # The settings of the page's runs, in one place so that the tests check the same ones.
-FIT = {"widths": (1, 16, 1), "lr": 0.05, "steps": 300, "momentum": 0.9}  # the network that bends
-TEETH_DEPTH = 3  # the sawtooth of "Why deep" is this many tent blocks: 2**3 = 8 pieces, 4 teeth
+FIT = {
+    "widths": (1, 16, 1),
+    "lr": 0.05,
+    "steps": 300,
+    "momentum": 0.9,
+}  # the network that bends
+TEETH_DEPTH = (
+    3  # the sawtooth of "Why deep" is this many tent blocks: 2**3 = 8 pieces, 4 teeth
+)
 WIDE, DEEP = (1, 32, 1), (1, 8, 8, 1)  # 97 parameters each
 DEPTH_RUN = {"lr": 0.02, "steps": 800, "momentum": 0.9, "seeds": (0, 1, 2, 3, 4)}
 
@@ -30,7 +37,7 @@ def make_sine(n=100, noise=0.05, seed=0, dtype=torch.float32):
     x = torch.rand(n, 1, generator=g, dtype=dtype) * 6 - 3
     y = torch.sin(x) + noise * torch.randn(n, 1, generator=g, dtype=dtype)
     return x, y
-# --8<-- [end:data]
+    # --8<-- [end:data]
 
 
 # --8<-- [start:checks]
@@ -38,8 +45,9 @@ def check_widths(widths):
     """Raise a ValueError unless widths lists two or more positive ints."""
     widths = list(widths)
     if len(widths) < 2:
-        raise ValueError(f"widths must list at least the input and the "
-                         f"output width, got {widths}")
+        raise ValueError(
+            f"widths must list at least the input and the output width, got {widths}"
+        )
     if not all(isinstance(w, int) and w >= 1 for w in widths):
         raise ValueError(f"every width must be an integer >= 1, got {widths}")
 
@@ -47,15 +55,17 @@ def check_widths(widths):
 def check_training(x, y, lr, steps, momentum):
     """Raise a ValueError that says what is wrong with train's arguments."""
     if x.ndim != 2 or y.ndim != 2 or len(x) != len(y):
-        raise ValueError(f"x and y must be (n, features) tensors with the "
-                         f"same n, got {tuple(x.shape)} and {tuple(y.shape)}")
+        raise ValueError(
+            f"x and y must be (n, features) tensors with the "
+            f"same n, got {tuple(x.shape)} and {tuple(y.shape)}"
+        )
     if not lr > 0:
         raise ValueError(f"lr must be positive, got {lr}")
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
     if not 0 <= momentum < 1:
         raise ValueError(f"momentum must be in [0, 1), got {momentum}")
-# --8<-- [end:checks]
+    # --8<-- [end:checks]
 
 
 # --8<-- [start:network]
@@ -66,15 +76,15 @@ def make_network(widths, activation=nn.ReLU, seed=0, dtype=torch.float32):
     layers = []
     for fan_in, fan_out in itertools.pairwise(widths):
         if layers and activation is not None:
-            layers.append(activation())      # between layers, not after last
+            layers.append(activation())  # between layers, not after last
         layer = nn.utils.skip_init(nn.Linear, fan_in, fan_out, dtype=dtype)
-        bound = 1 / math.sqrt(fan_in)        # PyTorch's default range, drawn
-        with torch.no_grad():                # from our own seeded generator
+        bound = 1 / math.sqrt(fan_in)  # PyTorch's default range, drawn
+        with torch.no_grad():  # from our own seeded generator
             layer.weight.uniform_(-bound, bound, generator=g)
             layer.bias.uniform_(-bound, bound, generator=g)
         layers.append(layer)
     return nn.Sequential(*layers)
-# --8<-- [end:network]
+    # --8<-- [end:network]
 
 
 # --8<-- [start:train]
@@ -85,16 +95,16 @@ def train(model, x, y, lr=0.05, steps=300, momentum=0.9, watch=None):
     losses = []
     for step in range(steps):
         if watch is not None:
-            watch(step, model)          # a look, for the animation
+            watch(step, model)  # a look, for the animation
         loss = mse(model(x), y)
-        opt.zero_grad()                 # clear the gradients of the last step
-        loss.backward()                 # fill .grad of every parameter
-        opt.step()                      # move every parameter
+        opt.zero_grad()  # clear the gradients of the last step
+        loss.backward()  # fill .grad of every parameter
+        opt.step()  # move every parameter
         losses.append(loss.item())
     with torch.no_grad():
         losses.append(mse(model(x), y).item())
     return torch.tensor(losses, dtype=torch.float64)
-# --8<-- [end:train]
+    # --8<-- [end:train]
 
 
 def parameter_table(model):
@@ -128,15 +138,18 @@ def least_squares_line(x, y):
 def merge(first, second):
     """One nn.Linear computing second(first(x)): W2 W1 x + W2 b1 + b2."""
     if first.out_features != second.in_features:
-        raise ValueError(f"first gives {first.out_features} outputs but "
-                         f"second takes {second.in_features} inputs")
-    merged = nn.utils.skip_init(nn.Linear, first.in_features,
-                                second.out_features, dtype=first.weight.dtype)
+        raise ValueError(
+            f"first gives {first.out_features} outputs but "
+            f"second takes {second.in_features} inputs"
+        )
+    merged = nn.utils.skip_init(
+        nn.Linear, first.in_features, second.out_features, dtype=first.weight.dtype
+    )
     with torch.no_grad():
         merged.weight.copy_(second.weight @ first.weight)
         merged.bias.copy_(second.weight @ first.bias + second.bias)
     return merged
-# --8<-- [end:merge]
+    # --8<-- [end:merge]
 
 
 # --8<-- [start:collapse]
@@ -145,19 +158,23 @@ def collapse(model):
     layers = list(model)
     if not all(isinstance(layer, nn.Linear) for layer in layers):
         kinds = sorted({type(m).__name__ for m in layers} - {"Linear"})
-        raise ValueError(f"only a stack of nn.Linear layers collapses; this "
-                         f"one also has {', '.join(kinds)}")
+        raise ValueError(
+            f"only a stack of nn.Linear layers collapses; this "
+            f"one also has {', '.join(kinds)}"
+        )
     merged = layers[0]
     for layer in layers[1:]:
         merged = merge(merged, layer)
     return merged
-# --8<-- [end:collapse]
+    # --8<-- [end:collapse]
 
 
 def merge_gap(seed=0, sizes=(3, 5, 2), n=1000):
     """Largest difference between two float64 layers in a row and their merged layer, on n random inputs."""
-    first, second = (make_network(pair, seed=seed + i, dtype=torch.float64)[0]
-                     for i, pair in enumerate([sizes[:2], sizes[1:]]))
+    first, second = (
+        make_network(pair, seed=seed + i, dtype=torch.float64)[0]
+        for i, pair in enumerate([sizes[:2], sizes[1:]])
+    )
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(n, sizes[0], generator=g, dtype=torch.float64)
     with torch.no_grad():
@@ -169,16 +186,15 @@ def merge_gap(seed=0, sizes=(3, 5, 2), n=1000):
 
 
 # --8<-- [start:activations]
-ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh,
-               "ReLU": torch.relu}
+ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "ReLU": torch.relu}
 
 
 def derivative(f, z):
     """f′ at every point of z, by autograd (f acts on each number alone)."""
     z = z.detach().clone().requires_grad_()
-    f(z).sum().backward()      # d(sum)/dz_i = f′(z_i): other terms are flat
+    f(z).sum().backward()  # d(sum)/dz_i = f′(z_i): other terms are flat
     return z.grad
-# --8<-- [end:activations]
+    # --8<-- [end:activations]
 
 
 CLOSED_FORMS = {  # the derivatives on paper, for the tests and the figure's legend
@@ -197,8 +213,10 @@ def saturation_table(zs):
     """Return a Markdown table of each activation's slope (by autograd) at each input z."""
     z = torch.tensor(zs, dtype=torch.float64)
     slopes = {name: derivative(f, z) for name, f in ACTIVATIONS.items()}
-    rows = ["| input $z$ | " + " | ".join(f"{name}′(z)" for name in ACTIVATIONS) + " |",
-            "|---:|" + "---:|" * len(ACTIVATIONS)]
+    rows = [
+        "| input $z$ | " + " | ".join(f"{name}′(z)" for name in ACTIVATIONS) + " |",
+        "|---:|" + "---:|" * len(ACTIVATIONS),
+    ]
     for i, value in enumerate(zs):
         cells = [slope_text(slopes[name][i].item()) for name in ACTIVATIONS]
         rows.append(f"| {gradients.minus(f'{value:g}')} | " + " | ".join(cells) + " |")
@@ -214,10 +232,12 @@ def slope_text(value):
 
 def chained_sigmoid_slope(layers, z=0.0):
     """The slope of sigmoid applied `layers` times in a row, at z, by autograd."""
+
     def chain(t):
         for _ in range(layers):
             t = torch.sigmoid(t)
         return t
+
     return derivative(chain, torch.tensor([z], dtype=torch.float64)).item()
 
 
@@ -240,7 +260,7 @@ def frame_steps(steps, frames=20):
 
 
 def fit_history(x, y, grid=None, seed=0, **settings):
-    """Train as fit_sine does; return the steps looked at, the grid, the network's curve on it at each, the losses."""
+    """Train as fit_sine does; return the steps looked at, the grid, the curve on it at each, the losses."""
     grid = torch.linspace(-3, 3, 121)[:, None] if grid is None else grid
     s = {**FIT, **settings}
     model = make_network(s["widths"], seed=seed)
@@ -252,7 +272,9 @@ def fit_history(x, y, grid=None, seed=0, **settings):
                 curves.append(model(grid)[:, 0].clone())
             steps.append(step)
 
-    losses = train(model, x, y, lr=s["lr"], steps=s["steps"], momentum=s["momentum"], watch=watch)
+    losses = train(
+        model, x, y, lr=s["lr"], steps=s["steps"], momentum=s["momentum"], watch=watch
+    )
     watch(s["steps"], model)
     return steps, grid, torch.stack(curves), losses
 
@@ -262,18 +284,25 @@ def hidden_pieces(model, x):
     """Each hidden unit's share of the output, v_j relu(w_j x + b_j)."""
     check_one_hidden_layer(model)
     first, activation, last = model
-    with torch.no_grad():                # one column per unit, (n, H)
+    with torch.no_grad():  # one column per unit, (n, H)
         return activation(first(x)) * last.weight[0]
-# --8<-- [end:pieces]
+    # --8<-- [end:pieces]
 
 
 def check_one_hidden_layer(model):
     """Raise a ValueError unless model is Linear(1, H), an activation, Linear(H, 1)."""
     layers = list(model)
-    if (len(layers) != 3 or not isinstance(layers[0], nn.Linear) or not isinstance(layers[2], nn.Linear)
-            or layers[0].in_features != 1 or layers[2].out_features != 1):
-        raise ValueError("hidden_pieces needs a network of one hidden layer: Linear(1, H), "
-                         f"an activation, Linear(H, 1); got {[type(m).__name__ for m in layers]}")
+    if (
+        len(layers) != 3
+        or not isinstance(layers[0], nn.Linear)
+        or not isinstance(layers[2], nn.Linear)
+        or layers[0].in_features != 1
+        or layers[2].out_features != 1
+    ):
+        raise ValueError(
+            "hidden_pieces needs a network of one hidden layer: Linear(1, H), "
+            f"an activation, Linear(H, 1); got {[type(m).__name__ for m in layers]}"
+        )
 
 
 def kinks(model):
@@ -290,9 +319,15 @@ def unit_census(model, lo=-3.0, hi=3.0):
     at = kinks(model)
     inside = (at > lo) & (at < hi) & (last.weight[0].detach() != 0)
     ends = torch.stack([w * lo + b, w * hi + b])
-    dead = (ends <= 0).all(dim=0)  # w x + b is linear: off at both ends means off in between
-    return {"units": len(w), "bend inside": int(inside.sum()), "zero throughout": int(dead.sum()),
-            "straight throughout": int((~inside & ~dead).sum())}
+    dead = (ends <= 0).all(
+        dim=0
+    )  # w x + b is linear: off at both ends means off in between
+    return {
+        "units": len(w),
+        "bend inside": int(inside.sum()),
+        "zero throughout": int(dead.sum()),
+        "straight throughout": int((~inside & ~dead).sum()),
+    }
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,10 +349,10 @@ def tent_block():
 def sawtooth_network(blocks):
     """`blocks` tent blocks in a row: 2**blocks straight pieces on [0, 1]."""
     return nn.Sequential(*[m for _ in range(blocks) for m in tent_block()])
-# --8<-- [end:tent]
+    # --8<-- [end:tent]
 
 
-def count_pieces(f, lo=0.0, hi=1.0, points=2 ** 12 + 1):
+def count_pieces(f, lo=0.0, hi=1.0, points=2**12 + 1):
     """How many straight pieces f has on [lo, hi], from the slope changes on a fine float64 grid.
 
     Exact when every kink falls on the grid, as for the sawtooth networks (kinks at multiples of
@@ -332,16 +367,20 @@ def count_pieces(f, lo=0.0, hi=1.0, points=2 ** 12 + 1):
 
 
 def depth_table(depths):
-    """Return a Markdown table: pieces and parameters of the sawtooth networks, and the fewest one hidden layer needs."""
-    header = ("| tent blocks | straight pieces | parameters, deep | one hidden layer: units, at least | "
-              "parameters, at least |")
+    """Return a Markdown table: pieces and parameters of the sawtooth networks; the fewest one layer needs."""
+    header = (
+        "| tent blocks | straight pieces | parameters, deep | one hidden layer: units, at least | "
+        "parameters, at least |"
+    )
     rows = [header, "|---:|---:|---:|---:|---:|"]
     for k in depths:
         net = sawtooth_network(k).double()
         pieces = count_pieces(net)
         units = pieces - 1  # one kink per unit, and the sawtooth bends pieces - 1 times
-        rows.append(f"| {k} | {pieces:,} | {count_parameters(net):,} | {units:,} | "
-                    f"{3 * units + 1:,} |")
+        rows.append(
+            f"| {k} | {pieces:,} | {count_parameters(net):,} | {units:,} | "
+            f"{3 * units + 1:,} |"
+        )
     return "\n".join(rows)
 
 
@@ -359,23 +398,34 @@ def exact_sawtooth_network(shape, dtype=torch.float64):
     """A (1, H, 1) or (1, H1, H2, 1) network set by hand to draw the sawtooth target exactly."""
     # 8 ReLU units do it: one for the first slope, one for each of the 7 kinks
     check_widths(shape)
-    if len(shape) not in (3, 4) or shape[0] != 1 or shape[-1] != 1 or shape[1] < 2 ** TEETH_DEPTH:
-        raise ValueError(f"need (1, H, 1) or (1, H1, H2, 1) with H, H1 >= {2 ** TEETH_DEPTH}, got {shape}")
-    pieces = 2 ** TEETH_DEPTH
-    at = torch.linspace(-3, 3, pieces + 1, dtype=dtype)[:-1]          # where each piece starts
-    slopes = torch.tensor([(-1.0) ** i for i in range(pieces)], dtype=dtype) * 2 / (6 / pieces)
-    turns = torch.cat([slopes[:1], slopes.diff()])                    # slope added at each start
+    if (
+        len(shape) not in (3, 4)
+        or shape[0] != 1
+        or shape[-1] != 1
+        or shape[1] < 2**TEETH_DEPTH
+    ):
+        raise ValueError(
+            f"need (1, H, 1) or (1, H1, H2, 1) with H, H1 >= {2**TEETH_DEPTH}, got {shape}"
+        )
+    pieces = 2**TEETH_DEPTH
+    at = torch.linspace(-3, 3, pieces + 1, dtype=dtype)[:-1]  # where each piece starts
+    slopes = (
+        torch.tensor([(-1.0) ** i for i in range(pieces)], dtype=dtype)
+        * 2
+        / (6 / pieces)
+    )
+    turns = torch.cat([slopes[:1], slopes.diff()])  # slope added at each start
     net = make_network(shape, dtype=dtype)
     with torch.no_grad():
         for p in net.parameters():
             p.zero_()
         net[0].weight[:pieces, 0] = 1.0
-        net[0].bias[:pieces] = -at                                    # unit i: relu(x - at_i)
+        net[0].bias[:pieces] = -at  # unit i: relu(x - at_i)
         if len(shape) == 3:
             net[2].weight[0, :pieces] = turns
             net[2].bias[0] = -1.0
-        else:                                                         # the second layer passes the
-            net[2].weight[0, :pieces] = turns                         # sum on, shifted to stay > 0
+        else:  # the second layer passes the
+            net[2].weight[0, :pieces] = turns  # sum on, shifted to stay > 0
             net[2].bias[0] = 1.0
             net[4].weight[0, 0] = 1.0
             net[4].bias[0] = -2.0
@@ -390,15 +440,24 @@ def exact_sawtooth_network(shape, dtype=torch.float64):
 
 def _stacked(models):
     """The weights of same-shaped networks, stacked: for each Linear, W (S, in, out) and b (S, 1, out)."""
-    shapes = {tuple((type(m).__name__, getattr(m, "weight", torch.empty(0)).shape) for m in model)
-              for model in models}
+    shapes = {
+        tuple(
+            (type(m).__name__, getattr(m, "weight", torch.empty(0)).shape)
+            for m in model
+        )
+        for model in models
+    }
     if len(shapes) != 1:
         raise ValueError("train_many needs networks of one architecture")
     params = []
     for k, layer in enumerate(models[0]):
         if isinstance(layer, nn.Linear):
-            params.append(torch.stack([m[k].weight.detach().T for m in models]).requires_grad_())
-            params.append(torch.stack([m[k].bias.detach()[None] for m in models]).requires_grad_())
+            params.append(
+                torch.stack([m[k].weight.detach().T for m in models]).requires_grad_()
+            )
+            params.append(
+                torch.stack([m[k].bias.detach()[None] for m in models]).requires_grad_()
+            )
     return params
 
 
@@ -429,8 +488,12 @@ def train_many(models, x, y, lr, steps, momentum=0.9):
         opt.step()
         history.append(loss.detach())
     with torch.no_grad():
-        history.append(((_forward_many(models[0], params, x) - y) ** 2).mean(dim=(1, 2)))
-        linears = [k for k, layer in enumerate(models[0]) if isinstance(layer, nn.Linear)]
+        history.append(
+            ((_forward_many(models[0], params, x) - y) ** 2).mean(dim=(1, 2))
+        )
+        linears = [
+            k for k, layer in enumerate(models[0]) if isinstance(layer, nn.Linear)
+        ]
         for j, model in enumerate(models):
             for n, k in enumerate(linears):
                 model[k].weight.copy_(params[2 * n][j].T)
@@ -438,14 +501,22 @@ def train_many(models, x, y, lr, steps, momentum=0.9):
     return torch.stack(history, dim=1).double()
 
 
-def depth_run(shapes=(WIDE, DEEP), lr=DEPTH_RUN["lr"], steps=DEPTH_RUN["steps"],
-              momentum=DEPTH_RUN["momentum"], seeds=DEPTH_RUN["seeds"]):
-    """Train each architecture from each seed on the sawtooth: {shape: (models, losses (seeds, steps + 1))}."""
+def depth_run(
+    shapes=(WIDE, DEEP),
+    lr=DEPTH_RUN["lr"],
+    steps=DEPTH_RUN["steps"],
+    momentum=DEPTH_RUN["momentum"],
+    seeds=DEPTH_RUN["seeds"],
+):
+    """Train each architecture from each seed on the sawtooth: {shape: (models, losses (seeds, steps+1))}."""
     x, y = make_sawtooth()
     out = {}
     for shape in shapes:
         models = [make_network(shape, seed=s) for s in seeds]
-        out[shape] = (models, train_many(models, x, y, lr=lr, steps=steps, momentum=momentum))
+        out[shape] = (
+            models,
+            train_many(models, x, y, lr=lr, steps=steps, momentum=momentum),
+        )
     return out
 
 
@@ -458,20 +529,29 @@ def depth_verdict(run, seeds=DEPTH_RUN["seeds"]):
     """Per seed, the final loss of each architecture; and how many seeds each one won."""
     (_, (_, lw)), (_, (_, ld)) = run.items()
     final_w, final_d = lw[:, -1], ld[:, -1]
-    return {"wide": final_w, "deep": final_d, "wide wins": int((final_w < final_d).sum()),
-            "deep wins": int((final_d < final_w).sum()), "seeds": list(seeds)}
+    return {
+        "wide": final_w,
+        "deep": final_d,
+        "wide wins": int((final_w < final_d).sum()),
+        "deep wins": int((final_d < final_w).sum()),
+        "seeds": list(seeds),
+    }
 
 
 def depth_results_table(run, seeds=DEPTH_RUN["seeds"]):
     """Return a Markdown table of the final loss of every run, one row per seed."""
     (wide, (mw, _)), (deep, (md, _)) = run.items()
     v = depth_verdict(run, seeds)
-    header = (f"| seed | wide, {shape_name(wide)} ({count_parameters(mw[0])} parameters) | "
-              f"deep, {shape_name(deep)} ({count_parameters(md[0])} parameters) | lower |")
+    header = (
+        f"| seed | wide, {shape_name(wide)} ({count_parameters(mw[0])} parameters) | "
+        f"deep, {shape_name(deep)} ({count_parameters(md[0])} parameters) | lower |"
+    )
     rows = [header, "|---:|---:|---:|---|"]
     for i, seed in enumerate(seeds):
         w, d = v["wide"][i].item(), v["deep"][i].item()
-        rows.append(f"| {seed} | {w:.4f} | {d:.4f} | {'wide' if w < d else 'deep' if d < w else 'tie'} |")
+        rows.append(
+            f"| {seed} | {w:.4f} | {d:.4f} | {'wide' if w < d else 'deep' if d < w else 'tie'} |"
+        )
     rows.append(f"| median | {v['wide'].median():.4f} | {v['deep'].median():.4f} | |")
     return "\n".join(rows)
 
@@ -490,13 +570,17 @@ def plot_activations(theme="light", lim=6.0):
             ax.axhline(0, color=p["muted"], lw=0.8)
             ax.axvline(0, color=p["muted"], lw=0.8)
             ax.plot(z, f(z), color=p["cycle"][0], label="the function")
-            ax.plot(z, derivative(f, z), "--", color=p["cycle"][1], label="its derivative")
+            ax.plot(
+                z, derivative(f, z), "--", color=p["cycle"][1], label="its derivative"
+            )
             ax.set_title(FORMULAS[name][0], fontsize=10)
             ax.set_xlabel("z")
             ax.set_xlim(-lim, lim)
         axes[0].set_ylim(-1.15, 1.6)
         axes[0].set_yticks([-1, 0, 1])
-        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2)
+        fig.legend(
+            *axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2
+        )
     return fig
 
 
@@ -509,9 +593,18 @@ def animate_fit(x, y, grid, steps, curves, losses, line, theme="light"):
         fig = render.new_figure(7.6, 3.2)
         ax_fit, ax_loss = fig.subplots(1, 2, width_ratios=[1.25, 1])
         ax_fit.scatter(x[:, 0], y[:, 0], s=9, color=p["muted"], alpha=0.8, zorder=2)
-        ax_fit.plot(g, slope.item() * g + intercept.item(), "--", color=p["cycle"][1], lw=1.5,
-                    label="best straight line", zorder=3)
-        (curve,) = ax_fit.plot([], [], color=p["cycle"][0], zorder=4, label="the network")
+        ax_fit.plot(
+            g,
+            slope.item() * g + intercept.item(),
+            "--",
+            color=p["cycle"][1],
+            lw=1.5,
+            label="best straight line",
+            zorder=3,
+        )
+        (curve,) = ax_fit.plot(
+            [], [], color=p["cycle"][0], zorder=4, label="the network"
+        )
         ax_fit.set_xlabel("x")
         ax_fit.set_ylabel("y")
         ax_fit.set_ylim(-1.75, 1.75)
@@ -519,13 +612,24 @@ def animate_fit(x, y, grid, steps, curves, losses, line, theme="light"):
         # log10 of the loss on a plain axis, labelled 10⁻²: a log-scale axis is slow to lay out
         logs, line_log = torch.as_tensor(losses).log10().numpy(), math.log10(line_loss)
         ax_loss.axhline(line_log, ls="--", color=p["cycle"][1], lw=1.5)
-        ax_loss.text(len(losses) - 1, line_log + 0.08, "best straight line", ha="right", va="bottom",
-                     fontsize=9, color=p["fg"])
+        ax_loss.text(
+            len(losses) - 1,
+            line_log + 0.08,
+            "best straight line",
+            ha="right",
+            va="bottom",
+            fontsize=9,
+            color=p["fg"],
+        )
         ax_loss.plot(range(len(losses)), logs, color=p["grid"], lw=1.5)
         (trace,) = ax_loss.plot([], [], color=p["cycle"][0])
         (dot,) = ax_loss.plot([], [], "o", color=p["cycle"][0], ms=6)
-        decades = range(math.floor(logs.min()), math.ceil(max(logs.max(), line_log)) + 1)
-        ax_loss.set_yticks(list(decades), [gradients.power_of_ten(10.0 ** d) for d in decades])
+        decades = range(
+            math.floor(logs.min()), math.ceil(max(logs.max(), line_log)) + 1
+        )
+        ax_loss.set_yticks(
+            list(decades), [gradients.power_of_ten(10.0**d) for d in decades]
+        )
         ax_loss.set_ylim(decades[0], decades[-1])
         ax_loss.set_xlabel("step")
         ax_loss.set_ylabel("loss (log scale)")
@@ -538,7 +642,9 @@ def animate_fit(x, y, grid, steps, curves, losses, line, theme="light"):
             dot.set_data([t], [logs[t]])
             title.set_text(f"step {t:3d}   loss {losses[t]:.4f}")
 
-        frames = render.blit_frames(fig, [curve, trace, dot, title], update, range(len(steps)))
+        frames = render.blit_frames(
+            fig, [curve, trace, dot, title], update, range(len(steps))
+        )
     return frames
 
 
@@ -562,18 +668,39 @@ def plot_pieces(model, x, y, theme="light", lo=-3.0, hi=3.0):
         colors = {True: p["cycle"][2], False: p["cycle"][3]}
         for j in range(pieces.shape[1]):
             right = bool(w[j] > 0)
-            ax_units.plot(g, pieces[:, j], color=colors[right], lw=1.3, zorder=2,
-                          label="on to the right of its bend" if right else "on to the left of its bend")
+            ax_units.plot(
+                g,
+                pieces[:, j],
+                color=colors[right],
+                lw=1.3,
+                zorder=2,
+                label="on to the right of its bend"
+                if right
+                else "on to the left of its bend",
+            )
             if lo < at[j] < hi:
                 ax_units.plot([at[j]], [0], "o", color=colors[right], ms=5, zorder=3)
         handles, labels = ax_units.get_legend_handles_labels()
         unique = dict(zip(labels, handles))
-        fig.legend(unique.values(), unique.keys(), loc="outside upper center", ncols=2, fontsize=9)
+        fig.legend(
+            unique.values(),
+            unique.keys(),
+            loc="outside upper center",
+            ncols=2,
+            fontsize=9,
+        )
         ax_units.set_ylabel("each unit's share")
         ax_units.axhline(0, color=p["muted"], lw=0.8, zorder=1)
-        ax_sum.scatter(x[:, 0], y[:, 0], s=9, color=p["muted"], alpha=0.7, zorder=2, label="data")
-        ax_sum.plot(g, pieces.sum(axis=1) + bias, color=p["cycle"][0], zorder=3,
-                    label=f"sum of the {pieces.shape[1]} shares + bias: the network")
+        ax_sum.scatter(
+            x[:, 0], y[:, 0], s=9, color=p["muted"], alpha=0.7, zorder=2, label="data"
+        )
+        ax_sum.plot(
+            g,
+            pieces.sum(axis=1) + bias,
+            color=p["cycle"][0],
+            zorder=3,
+            label=f"sum of the {pieces.shape[1]} shares + bias: the network",
+        )
         ax_sum.plot(inside, bends, "o", color=p["fg"], ms=4, zorder=4, label="a bend")
         ax_sum.set_ylim(-1.6, 1.6)
         ax_sum.set_xlabel("x")
@@ -585,7 +712,7 @@ def plot_pieces(model, x, y, theme="light", lo=-3.0, hi=3.0):
 
 def plot_folds(depths=(1, 2, 3, 4), theme="light", gap=1.4):
     """Return a Figure: the output of 1, 2, 3, 4 tent blocks in a row on [0, 1], one above the other."""
-    x = torch.linspace(0, 1, 2 ** 8 + 1, dtype=torch.float64)[:, None]
+    x = torch.linspace(0, 1, 2**8 + 1, dtype=torch.float64)[:, None]
     with render.themed(theme) as p:
         fig = render.new_figure(7.0, 3.6)
         ax = fig.add_subplot()
@@ -594,8 +721,13 @@ def plot_folds(depths=(1, 2, 3, 4), theme="light", gap=1.4):
             base = (len(depths) - 1 - row) * gap
             with torch.no_grad():
                 ax.plot(x[:, 0], net(x)[:, 0] + base, color=p["cycle"][0], lw=1.6)
-            ax.text(1.03, base + 0.5, f"{k} block{'s' if k > 1 else ''}: {count_pieces(net)} pieces",
-                    va="center", fontsize=10)
+            ax.text(
+                1.03,
+                base + 0.5,
+                f"{k} block{'s' if k > 1 else ''}: {count_pieces(net)} pieces",
+                va="center",
+                fontsize=10,
+            )
         ax.set_yticks([])
         ax.set_xticks([0, 0.5, 1], ["0", "½", "1"])
         ax.set_xlim(0, 1)
@@ -611,18 +743,30 @@ def plot_depth_run(run, theme="light"):
     with render.themed(theme) as p:
         fig = render.new_figure(7.6, 3.5)
         axes = fig.subplots(1, 2, sharey=True)
-        for ax, (shape, (models, losses)) in zip(axes, run.items()):
-            ax.plot(x[:, 0], y[:, 0], color=p["muted"], lw=4.0, alpha=0.5, label="target")
+        for ax, (shape, (models, _losses)) in zip(axes, run.items()):
+            ax.plot(
+                x[:, 0], y[:, 0], color=p["muted"], lw=4.0, alpha=0.5, label="target"
+            )
             for j, model in enumerate(models):
                 with torch.no_grad():
-                    ax.plot(x[:, 0], model(x)[:, 0], color=p["cycle"][j], lw=1.3, label=f"seed {j}")
+                    ax.plot(
+                        x[:, 0],
+                        model(x)[:, 0],
+                        color=p["cycle"][j],
+                        lw=1.3,
+                        label=f"seed {j}",
+                    )
             kind = "wide" if len(shape) == 3 else "deep"
             ax.set_title(f"{kind}, {shape_name(shape)}", fontsize=10)
             ax.set_xlabel("x")
         axes[0].set_ylabel("y")
         axes[0].set_ylim(-1.35, 1.35)
-        fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center",
-                   ncols=len(run[next(iter(run))][0]) + 1, fontsize=9)
+        fig.legend(
+            *axes[0].get_legend_handles_labels(),
+            loc="outside lower center",
+            ncols=len(run[next(iter(run))][0]) + 1,
+            fontsize=9,
+        )
     return fig
 
 
@@ -631,118 +775,162 @@ def depth_summary(run, steps=DEPTH_RUN["steps"]):
     v = depth_verdict(run)
     n, w, d = len(v["seeds"]), v["wide wins"], v["deep wins"]
     mw, md = v["wide"].median().item(), v["deep"].median().item()
-    text = (f"After {steps:,} steps the wide network's loss was the lower one on {w} of the {n} seeds, and "
-            f"the deep network's on {d}. The median final loss was {mw:.3f} for the wide network and "
-            f"{md:.3f} for the deep one; the wide network's losses ran from {v['wide'].min():.3f} to "
-            f"{v['wide'].max():.3f}, the deep network's from {v['deep'].min():.3f} to {v['deep'].max():.3f}.")
+    text = (
+        f"After {steps:,} steps the wide network's loss was the lower one on {w} of the {n} seeds, and "
+        f"the deep network's on {d}. The median final loss was {mw:.3f} for the wide network and "
+        f"{md:.3f} for the deep one; the wide network's losses ran from {v['wide'].min():.3f} to "
+        f"{v['wide'].max():.3f}, the deep network's from {v['deep'].min():.3f} to {v['deep'].max():.3f}."
+    )
     if w == n:
-        return text + (" On this race, depth's advantage on paper did not become an advantage in "
-                       "training: with the same parameters, steps and seeds, SGD did better with width.")
+        return text + (
+            " On this race, depth's advantage on paper did not become an advantage in "
+            "training: with the same parameters, steps and seeds, SGD did better with width."
+        )
     if d == n:
         return text + " On this race, the deep network came out ahead on every seed."
     return text + " On this race, neither architecture came out ahead on every seed."
 
 
-def race_setup(shapes=(WIDE, DEEP), n=200, lr=DEPTH_RUN["lr"], steps=DEPTH_RUN["steps"],
-               momentum=DEPTH_RUN["momentum"], seeds=DEPTH_RUN["seeds"]):
+def race_setup(
+    shapes=(WIDE, DEEP),
+    n=200,
+    lr=DEPTH_RUN["lr"],
+    steps=DEPTH_RUN["steps"],
+    momentum=DEPTH_RUN["momentum"],
+    seeds=DEPTH_RUN["seeds"],
+):
     """Return the paragraph that sets out the depth race, with its settings and parameter counts."""
     x, y = make_sawtooth(n, dtype=torch.float64)
-    (wide, deep), pieces = shapes, 2 ** TEETH_DEPTH
+    (wide, deep), pieces = shapes, 2**TEETH_DEPTH
     counts = [count_parameters(make_network(shape)) for shape in shapes]
-    both = f"exactly {counts[0]}" if counts[0] == counts[1] else f"{counts[0]} and {counts[1]}"
+    both = (
+        f"exactly {counts[0]}"
+        if counts[0] == counts[1]
+        else f"{counts[0]} and {counts[1]}"
+    )
     with torch.no_grad():
-        exact = max((exact_sawtooth_network(shape)(x) - y).abs().max().item() for shape in shapes)
-    return (f"The target is the sawtooth of {TEETH_DEPTH} tent blocks, stretched over the $x$ of the sine, "
-            f"$[-3, 3]$, and scaled to run from $-1$ to $1$: {pieces // 2} teeth, {pieces} pieces, sampled at "
-            f"{len(x)} points. One network is wide, {shape_name(wide)}; the other is deep, {shape_name(deep)}. "
-            f"Both have {both} parameters, and both can draw the target exactly: {pieces} ReLU units suffice, "
-            f"one for the first slope and one per bend, and each network has at least {pieces} in its first "
-            f"hidden layer (set by hand that way, both match the target to within {gradients.sci(exact)}). "
-            f"Each trains from the same {len(seeds)} seeds, seeds {seeds[0]} to {seeds[-1]}, on the same points, "
-            f"with the same settings: learning rate {lr}, momentum {momentum}, {steps:,} steps.")
+        exact = max(
+            (exact_sawtooth_network(shape)(x) - y).abs().max().item()
+            for shape in shapes
+        )
+    return (
+        f"The target is the sawtooth of {TEETH_DEPTH} tent blocks, stretched over the $x$ of the sine, "
+        f"$[-3, 3]$, and scaled to run from $-1$ to $1$: {pieces // 2} teeth, {pieces} pieces, sampled at "
+        f"{len(x)} points. One network is wide, {shape_name(wide)}; the other is deep, {shape_name(deep)}. "
+        f"Both have {both} parameters, and both can draw the target exactly: {pieces} ReLU units suffice, "
+        f"one for the first slope and one per bend, and each network has at least {pieces} in its first "
+        f"hidden layer (set by hand that way, both match the target to within {gradients.sci(exact)}). "
+        f"Each trains from the same {len(seeds)} seeds, seeds {seeds[0]} to {seeds[-1]}, on the same points, "
+        f"with the same settings: learning rate {lr}, momentum {momentum}, {steps:,} steps."
+    )
 
 
 def activations_alt():
     """Alt text for the activations figure, with slopes computed by autograd."""
-    at = {name: derivative(f, torch.tensor([0.0, 6.0], dtype=torch.float64)).tolist()
-          for name, f in ACTIVATIONS.items()}
-    return (f"Three panels for z from -6 to 6. Sigmoid rises from 0 to 1; its derivative peaks at "
-            f"{at['sigmoid'][0]:.2f} at z = 0 and is {at['sigmoid'][1]:.4f} at z = 6. Tanh rises from -1 to 1; "
-            f"its derivative peaks at {at['tanh'][0]:.0f} and is {at['tanh'][1]:.5f} at z = 6. ReLU is 0 for "
-            f"negative z and z itself for positive z; its derivative steps from 0 to {at['ReLU'][1]:.0f}.")
+    at = {
+        name: derivative(f, torch.tensor([0.0, 6.0], dtype=torch.float64)).tolist()
+        for name, f in ACTIVATIONS.items()
+    }
+    return (
+        f"Three panels for z from -6 to 6. Sigmoid rises from 0 to 1; its derivative peaks at "
+        f"{at['sigmoid'][0]:.2f} at z = 0 and is {at['sigmoid'][1]:.4f} at z = 6. Tanh rises from -1 to 1; "
+        f"its derivative peaks at {at['tanh'][0]:.0f} and is {at['tanh'][1]:.5f} at z = 6. ReLU is 0 for "
+        f"negative z and z itself for positive z; its derivative steps from 0 to {at['ReLU'][1]:.0f}."
+    )
 
 
 def fit_alt(steps, losses, line_loss):
     """Alt text for the animation of the network's fit."""
-    return (f"Animation of {len(steps)} frames over {steps[-1]} steps: the network's curve starts as a "
-            f"gently bent line with loss {losses[0]:.3f}, bends towards the trough and the crest of the sine, "
-            f"and ends on the points with loss {losses[-1]:.4f}, while the best straight line stays at "
-            f"{line_loss:.3f}.")
+    return (
+        f"Animation of {len(steps)} frames over {steps[-1]} steps: the network's curve starts as a "
+        f"gently bent line with loss {losses[0]:.3f}, bends towards the trough and the crest of the sine, "
+        f"and ends on the points with loss {losses[-1]:.4f}, while the best straight line stays at "
+        f"{line_loss:.3f}."
+    )
 
 
 def fit_report(x, y, losses):
     """The sentences after the animation: the network's loss against the line's and the noise's."""
     line = least_squares_line(x, y)[1]
     noise = mse(torch.sin(x), y).item()
-    return (f"After {len(losses) - 1} steps the network's loss is {losses[-1]:.4f}, {line / losses[-1]:.0f} times "
-            f"lower than the best straight line's {line:.4f}. How low could it go? The sine itself, with no error "
-            f"at all, scores {noise:.4f} on these points, because that is the noise; the network is within "
-            f"{losses[-1] / noise - 1:.0%} of it.")
+    return (
+        f"After {len(losses) - 1} steps the network's loss is {losses[-1]:.4f}, {line / losses[-1]:.0f} "
+        f"times lower than the best straight line's {line:.4f}. How low could it go? The sine itself, "
+        f"with no error at all, scores {noise:.4f} on these points, because that is the noise; the "
+        f"network is within {losses[-1] / noise - 1:.0%} of it."
+    )
 
 
 def stack_report(stack, x, y, losses):
     """The sentences after training a stack of linear layers: its loss and its line against least squares."""
     (slope, intercept), best = least_squares_line(x, y)
     one, loss = collapse(stack), losses[-1].item()
-    return (f"After {len(losses) - 1} steps its loss is {loss:.5f}; the least-squares line's is {best:.5f}, a "
-            f"difference of {gradients.sci(abs(loss - best))}. Merged into one layer with `collapse` (which merges "
-            f"first to last; exercise 1 writes it), the stack is the line $y = {one.weight.item():.3f} x + "
-            f"{one.bias.item():.3f}$, and the least-squares line is $y = {slope:.3f} x + {intercept:.3f}$: "
-            f"{count_parameters(stack)} parameters, and still one straight line.")
+    return (
+        f"After {len(losses) - 1} steps its loss is {loss:.5f}; the least-squares line's is {best:.5f}, "
+        f"a difference of {gradients.sci(abs(loss - best))}. Merged into one layer with `collapse` "
+        "(which merges first to last; exercise 1 writes it), the stack is the line $y = "
+        f"{one.weight.item():.3f} x + {one.bias.item():.3f}$, and the least-squares line is $y = "
+        f"{slope:.3f} x + {intercept:.3f}$: {count_parameters(stack)} parameters, and still one "
+        "straight line."
+    )
 
 
 def pieces_report(model, x):
     """The sentences after the figure of bent lines: the sum checked, and the units counted."""
     c = unit_census(model)
     with torch.no_grad():
-        gap = (hidden_pieces(model, x).sum(dim=1) + model[2].bias - model(x)[:, 0]).abs().max().item()
-    return (f"The {c['units']} pieces plus the bias add up to the network's output to within "
-            f"{gradients.sci(gap)}, float32's rounding. Of the {c['units']} units, {c['bend inside']} bend inside "
-            f"$[-3, 3]$, where the data is. {c['straight throughout']} bend{'s' if c['straight throughout'] == 1 else ''} "
-            f"outside it and {'is' if c['straight throughout'] == 1 else 'are'} straight across all the data, and "
-            f"{c['zero throughout']} {'is' if c['zero throughout'] == 1 else 'are'} zero for every input in "
-            f"$[-3, 3]$: switched off everywhere, {'it passes' if c['zero throughout'] == 1 else 'they pass'} back no "
-            f"gradient and take{'s' if c['zero throughout'] == 1 else ''} no part.")
+        gap = (
+            (hidden_pieces(model, x).sum(dim=1) + model[2].bias - model(x)[:, 0])
+            .abs()
+            .max()
+            .item()
+        )
+    return (
+        f"The {c['units']} pieces plus the bias add up to the network's output to within "
+        f"{gradients.sci(gap)}, float32's rounding. Of the {c['units']} units, {c['bend inside']} bend "
+        f"inside $[-3, 3]$, where the data is. {c['straight throughout']} "
+        f"bend{'s' if c['straight throughout'] == 1 else ''} outside it and "
+        f"{'is' if c['straight throughout'] == 1 else 'are'} straight across all the data, and "
+        f"{c['zero throughout']} {'is' if c['zero throughout'] == 1 else 'are'} zero for every input in "
+        "$[-3, 3]$: switched off everywhere, "
+        f"{'it passes' if c['zero throughout'] == 1 else 'they pass'} back no gradient and "
+        f"take{'s' if c['zero throughout'] == 1 else ''} no part."
+    )
 
 
 def pieces_alt(census):
     """Alt text for the figure of the hidden units' bent lines."""
-    return (f"Top: the {census['units']} hidden units of the trained network, each a straight line that is "
-            f"flat zero on one side of its bend; {census['bend inside']} of them bend inside the data's range. "
-            f"Bottom: their sum plus the bias, a curve of straight pieces through the sine's points, bending "
-            f"at the same {census['bend inside']} places.")
+    return (
+        f"Top: the {census['units']} hidden units of the trained network, each a straight line that is "
+        f"flat zero on one side of its bend; {census['bend inside']} of them bend inside the data's range. "
+        f"Bottom: their sum plus the bias, a curve of straight pieces through the sine's points, bending "
+        f"at the same {census['bend inside']} places."
+    )
 
 
 def depth_alt(run):
     """Alt text for the depth figure, with the run's numbers."""
     v = depth_verdict(run)
     (wide, _), (deep, _) = run.items()
-    return (f"Two panels with the four-tooth sawtooth target and the fits of {len(v['seeds'])} seeds. "
-            f"Left, the wide {shape_name(wide)} network: final losses {v['wide'].min():.3f} to "
-            f"{v['wide'].max():.3f}. Right, the deep {shape_name(deep)} network: final losses "
-            f"{v['deep'].min():.3f} to {v['deep'].max():.3f}.")
+    return (
+        f"Two panels with the four-tooth sawtooth target and the fits of {len(v['seeds'])} seeds. "
+        f"Left, the wide {shape_name(wide)} network: final losses {v['wide'].min():.3f} to "
+        f"{v['wide'].max():.3f}. Right, the deep {shape_name(deep)} network: final losses "
+        f"{v['deep'].min():.3f} to {v['deep'].max():.3f}."
+    )
 
 
 # --8<-- [start:run]
 if __name__ == "__main__":
     x, y = make_sine()
-    line = make_network([1, 1])           # one nn.Linear: a straight line
-    net = make_network([1, 16, 1])        # Linear -> ReLU -> Linear
+    line = make_network([1, 1])  # one nn.Linear: a straight line
+    net = make_network([1, 16, 1])  # Linear -> ReLU -> Linear
     line_loss = train(line, x, y)
     net_loss = train(net, x, y)
     for step in range(0, 301, 50):
-        print(f"step {step:3d}  line {line_loss[step]:.4f}  "
-              f"network {net_loss[step]:.4f}")
+        print(
+            f"step {step:3d}  line {line_loss[step]:.4f}  network {net_loss[step]:.4f}"
+        )
     ratio = line_loss[-1] / net_loss[-1]
     print(f"the network's loss is {ratio:.0f} times lower")
 # --8<-- [end:run]

@@ -36,11 +36,17 @@ MAX_GIF_SIZE = (800, 450)  # width, height
 # The accent colours are the Okabe-Ito palette (safe for colour-blind readers), lightened for dark.
 PALETTES = {
     "light": {
-        "bg": "#ffffff", "fg": "#1f2328", "muted": "#6b7280", "grid": "#e5e7eb",
+        "bg": "#ffffff",
+        "fg": "#1f2328",
+        "muted": "#6b7280",
+        "grid": "#e5e7eb",
         "cycle": ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9"],
     },
     "dark": {
-        "bg": "#1e2029", "fg": "#e3e5eb", "muted": "#9ca3af", "grid": "#363a47",
+        "bg": "#1e2029",
+        "fg": "#e3e5eb",
+        "muted": "#9ca3af",
+        "grid": "#363a47",
         "cycle": ["#56b4e9", "#ff9e5e", "#3fd4a8", "#e49ccb", "#f0c050", "#9ecbf0"],
     },
 }
@@ -68,10 +74,18 @@ def style(theme):
     p = PALETTES[theme]
     return {
         **_FIXED,
-        "figure.facecolor": p["bg"], "axes.facecolor": p["bg"], "savefig.facecolor": p["bg"],
-        "text.color": p["fg"], "axes.labelcolor": p["fg"], "axes.titlecolor": p["fg"],
-        "axes.edgecolor": p["muted"], "xtick.color": p["muted"], "ytick.color": p["muted"],
-        "xtick.labelcolor": p["fg"], "ytick.labelcolor": p["fg"], "grid.color": p["grid"],
+        "figure.facecolor": p["bg"],
+        "axes.facecolor": p["bg"],
+        "savefig.facecolor": p["bg"],
+        "text.color": p["fg"],
+        "axes.labelcolor": p["fg"],
+        "axes.titlecolor": p["fg"],
+        "axes.edgecolor": p["muted"],
+        "xtick.color": p["muted"],
+        "ytick.color": p["muted"],
+        "xtick.labelcolor": p["fg"],
+        "ytick.labelcolor": p["fg"],
+        "grid.color": p["grid"],
         "legend.labelcolor": p["fg"],
         "axes.prop_cycle": matplotlib.cycler(color=p["cycle"]),
     }
@@ -124,7 +138,9 @@ def settle_layout(fig):
     rounding the same figure could be saved with different ids from one build to the next.
     """
     engine = fig.get_layout_engine()
-    if engine is not None and not isinstance(engine, matplotlib.layout_engine.PlaceHolderLayoutEngine):
+    if engine is not None and not isinstance(
+        engine, matplotlib.layout_engine.PlaceHolderLayoutEngine
+    ):
         engine.execute(fig)
         for ax in fig.axes:
             box = [round(v, 6) for v in ax.get_position(original=True).bounds]
@@ -156,14 +172,22 @@ def gif_bytes(frames, fps=12, hold=1.5, colors=64):
     frames = [np.asarray(f, dtype=np.uint8) for f in frames]
     if len(frames) < 2:
         raise ValueError(f"an animation needs at least 2 frames, got {len(frames)}")
-    if any(f.ndim != 3 or f.shape != frames[0].shape or f.shape[2] != 3 for f in frames):
-        raise ValueError("frames must all be RGB arrays of the same (height, width, 3) shape")
+    if any(
+        f.ndim != 3 or f.shape != frames[0].shape or f.shape[2] != 3 for f in frames
+    ):
+        raise ValueError(
+            "frames must all be RGB arrays of the same (height, width, 3) shape"
+        )
     if len(frames) > MAX_GIF_FRAMES:
-        raise ValueError(f"an animation may have at most {MAX_GIF_FRAMES} frames, got {len(frames)}")
+        raise ValueError(
+            f"an animation may have at most {MAX_GIF_FRAMES} frames, got {len(frames)}"
+        )
     height, width = frames[0].shape[:2]
     if width > MAX_GIF_SIZE[0] or height > MAX_GIF_SIZE[1]:
-        raise ValueError(f"an animation may be at most {MAX_GIF_SIZE[0]}x{MAX_GIF_SIZE[1]} pixels, "
-                         f"got {width}x{height}")
+        raise ValueError(
+            f"an animation may be at most {MAX_GIF_SIZE[0]}x{MAX_GIF_SIZE[1]} pixels, "
+            f"got {width}x{height}"
+        )
     if fps <= 0:
         raise ValueError(f"fps must be positive, got {fps}")
     if not 2 <= colors <= 255:
@@ -175,7 +199,9 @@ def gif_bytes(frames, fps=12, hold=1.5, colors=64):
         colors=colors, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE
     )
     indices = [
-        np.asarray(Image.fromarray(f).quantize(palette=palette, dither=Image.Dither.NONE))
+        np.asarray(
+            Image.fromarray(f).quantize(palette=palette, dither=Image.Dither.NONE)
+        )
         for f in frames
     ]
     clear = colors
@@ -185,13 +211,22 @@ def gif_bytes(frames, fps=12, hold=1.5, colors=64):
         if i > 0:
             out[index == indices[i - 1]] = clear
         image = Image.fromarray(out, mode="P")
-        image.putpalette(palette.getpalette()[: 3 * colors] + [0, 0, 0])
+        image.putpalette([*palette.getpalette()[: 3 * colors], 0, 0, 0])
         images.append(image)
     step_ms = round(1000 / fps)
     durations = [step_ms] * (len(images) - 1) + [round(1000 * hold)]
     buf = io.BytesIO()
-    images[0].save(buf, format="GIF", save_all=True, append_images=images[1:], duration=durations,
-                   loop=0, optimize=False, transparency=clear, disposal=1)
+    images[0].save(
+        buf,
+        format="GIF",
+        save_all=True,
+        append_images=images[1:],
+        duration=durations,
+        loop=0,
+        optimize=False,
+        transparency=clear,
+        disposal=1,
+    )
     return buf.getvalue()
 
 
@@ -200,7 +235,9 @@ def _write(data, filename):
     FIGURES_DIR.mkdir(parents=True, exist_ok=True)
     path = FIGURES_DIR / filename
     if not path.exists() or path.read_bytes() != data:
-        partial = path.with_name(f".{filename}.{os.getpid()}")  # whole file or none: builds may share
+        partial = path.with_name(
+            f".{filename}.{os.getpid()}"
+        )  # whole file or none: builds may share
         partial.write_bytes(data)
         partial.replace(path)
     return FIGURES_URL + filename
@@ -215,8 +252,12 @@ def _size(data, fig=None):
         return im.size
 
 
-def _html(sources, alt, caption, size):
-    """Return a <figure> with one <img> per theme and an optional caption."""
+def _html(sources, alt, caption, size, preview=None):
+    """Return a <figure> with one <img> per theme and an optional caption.
+
+    `preview` is the site path of an image a link preview may show for the page (a PNG or GIF:
+    previews do not show SVG); the build reads it from the figure's data-preview attribute.
+    """
     w, h = size
     alt = html.escape(alt, quote=True)
     imgs = "\n".join(
@@ -224,7 +265,8 @@ def _html(sources, alt, caption, size):
         for theme, src in sources.items()
     )
     cap = f"\n<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-    return f'<figure class="sgd-figure">\n{imgs}{cap}\n</figure>\n'
+    marked = f' data-preview="{preview}"' if preview else ""
+    return f'<figure class="sgd-figure"{marked}>\n{imgs}{cap}\n</figure>\n'
 
 
 def _check_name(name, alt):
@@ -234,34 +276,62 @@ def _check_name(name, alt):
         raise ValueError(f"figure {name!r} needs alt text that says what it shows")
 
 
-def figure(plot, *args, name, alt, caption=None, fmt="svg", **kwargs):
+def figure(plot, *args, name, alt, caption=None, fmt="svg", preview=False, **kwargs):
     """Draw `plot(*args, theme=..., **kwargs)` in both themes; save; return the HTML that shows it.
 
-    `plot` returns a matplotlib Figure. Files are saved as figures/<name>-<theme>.<fmt>.
+    `plot` returns a matplotlib Figure. Files are saved as figures/<name>-<theme>.<fmt>. With
+    `preview`, the light figure is also saved as figures/<name>-preview.png, the image of the
+    page's link preview.
     """
     _check_name(name, alt)
-    sources, size = {}, None
+    sources, size, shown = {}, None, None
     for theme in THEMES:
         fig = plot(*args, theme=theme, **kwargs)
         data = figure_bytes(fig, fmt)
         size = _size(data, fig)
         sources[theme] = _write(data, f"{name}-{theme}.{fmt}")
-    return _html(sources, alt, caption, size)
+        if preview and theme == "light":
+            shown = (
+                sources[theme]
+                if fmt == "png"
+                else _write(figure_bytes(fig, "png"), f"{name}-preview.png")
+            )
+    return _html(sources, alt, caption, size, preview=shown)
 
 
-def animation(animate, *args, name, alt, caption=None, fps=12, hold=1.5, **kwargs):
-    """Draw `animate(*args, theme=..., **kwargs)` frames in both themes; save GIFs; return the HTML."""
+def animation(
+    animate, *args, name, alt, caption=None, fps=12, hold=1.5, preview=False, **kwargs
+):
+    """Draw `animate(*args, theme=..., **kwargs)` frames in both themes; save GIFs; return the HTML.
+
+    With `preview`, the light GIF is the image of the page's link preview.
+    """
     _check_name(name, alt)
     sources, size = {}, None
     for theme in THEMES:
-        data = gif_bytes(list(animate(*args, theme=theme, **kwargs)), fps=fps, hold=hold)
+        data = gif_bytes(
+            list(animate(*args, theme=theme, **kwargs)), fps=fps, hold=hold
+        )
         size = _size(data)
         sources[theme] = _write(data, f"{name}-{theme}.gif")
-    return _html(sources, alt, caption, size)
+    return _html(
+        sources, alt, caption, size, preview=sources["light"] if preview else None
+    )
 
 
-def slider(plot, values, *args, name, alt, label, labels=None, caption=None, fmt="svg", start=0,
-           **kwargs):
+def slider(
+    plot,
+    values,
+    *args,
+    name,
+    alt,
+    label,
+    labels=None,
+    caption=None,
+    fmt="svg",
+    start=0,
+    **kwargs,
+):
     """Draw `plot(value, *args, theme=..., **kwargs)` for every value; return a figure with a slider.
 
     Every frame is drawn in both themes ahead of time and saved as
@@ -276,12 +346,18 @@ def slider(plot, values, *args, name, alt, label, labels=None, caption=None, fmt
     if len(values) < 2:
         raise ValueError(f"a slider needs at least 2 values, got {len(values)}")
     if len(alt) != len(values) or len(labels) != len(values):
-        raise ValueError(f"need one alt text and one label per value: {len(values)} values, "
-                         f"{len(alt)} alt texts, {len(labels)} labels")
+        raise ValueError(
+            f"need one alt text and one label per value: {len(values)} values, "
+            f"{len(alt)} alt texts, {len(labels)} labels"
+        )
     if not all(a and a.strip() for a in alt):
-        raise ValueError(f"every frame of slider {name!r} needs alt text that says what it shows")
+        raise ValueError(
+            f"every frame of slider {name!r} needs alt text that says what it shows"
+        )
     if not 0 <= start < len(values):
-        raise ValueError(f"start must index one of the {len(values)} values, got {start}")
+        raise ValueError(
+            f"start must index one of the {len(values)} values, got {start}"
+        )
     if not label or not label.strip():
         raise ValueError(f"slider {name!r} needs a label that says what it changes")
     imgs, size = [], None
@@ -292,11 +368,15 @@ def slider(plot, values, *args, name, alt, label, labels=None, caption=None, fmt
             size = _size(data, fig)
             src = _write(data, f"{name}-{i}-{theme}.{fmt}")
             hidden = "" if i == start else " hidden"
-            imgs.append(f'<img src="{src}#only-{theme}" alt="{html.escape(alt[i], quote=True)}" '
-                        f'width="{size[0]}" height="{size[1]}" loading="lazy" data-frame="{i}"'
-                        f'{hidden}>')
-    options = "".join(f'<option value="{i}" label="{html.escape(t, quote=True)}"></option>'
-                      for i, t in enumerate(labels))
+            imgs.append(
+                f'<img src="{src}#only-{theme}" alt="{html.escape(alt[i], quote=True)}" '
+                f'width="{size[0]}" height="{size[1]}" loading="lazy" data-frame="{i}"'
+                f"{hidden}>"
+            )
+    options = "".join(
+        f'<option value="{i}" label="{html.escape(t, quote=True)}"></option>'
+        for i, t in enumerate(labels)
+    )
     texts = html.escape(json.dumps(labels), quote=True)
     cap = f"\n<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     return (
@@ -304,6 +384,6 @@ def slider(plot, values, *args, name, alt, label, labels=None, caption=None, fmt
         f'<label class="sgd-slider__control"><span>{html.escape(label)}</span> '
         f'<input type="range" min="0" max="{len(values) - 1}" step="1" value="{start}" '
         f'list="{name}-marks" data-labels="{texts}" aria-valuetext="{html.escape(labels[start])}"> '
-        f'<output>{html.escape(labels[start])}</output></label>'
+        f"<output>{html.escape(labels[start])}</output></label>"
         f'<datalist id="{name}-marks">{options}</datalist>{cap}\n</figure>\n'
     )

@@ -13,14 +13,18 @@ from pathlib import Path
 os.environ["MKL_CBWR"] = "COMPATIBLE"
 os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
 
+from notebooks import INCLUDE  # how a page includes a snippet section
+from notebooks import section_source as section
+
 ROOT = Path(__file__).resolve().parent.parent
-from notebooks import INCLUDE, section_source as section  # noqa: E402  (how a page includes a snippet section)
 
 
 def code_block(page, title):
     """Return the code block titled `title` on docs/`page`, with its snippet includes expanded."""
     text = (ROOT / "docs" / page).read_text()
-    match = re.search(rf'```python title="{re.escape(title)}"\n(.*?)\n```', text, re.DOTALL)
+    match = re.search(
+        rf'```python title="{re.escape(title)}"\n(.*?)\n```', text, re.DOTALL
+    )
     assert match, f"docs/{page} has no python block titled {title!r}"
     out = []
     for line in match[1].splitlines():
@@ -33,8 +37,11 @@ def defaults(fn):
     """The default value of each of `fn`'s parameters that has one, by name."""
     import inspect
 
-    return {k: v.default for k, v in inspect.signature(fn).parameters.items()
-            if v.default is not inspect.Parameter.empty}
+    return {
+        k: v.default
+        for k, v in inspect.signature(fn).parameters.items()
+        if v.default is not inspect.Parameter.empty
+    }
 
 
 def assert_close(actual, expected, atol=0.0, rtol=0.0):
@@ -42,11 +49,17 @@ def assert_close(actual, expected, atol=0.0, rtol=0.0):
     in float64 (torch.testing's rule, without its one-second first import)."""
     import torch
 
-    actual, expected = torch.as_tensor(actual).double(), torch.as_tensor(expected).double()
-    assert actual.shape == expected.shape, f"shapes {tuple(actual.shape)} and {tuple(expected.shape)}"
+    actual, expected = (
+        torch.as_tensor(actual).double(),
+        torch.as_tensor(expected).double(),
+    )
+    assert actual.shape == expected.shape, (
+        f"shapes {tuple(actual.shape)} and {tuple(expected.shape)}"
+    )
     gap = (actual - expected).abs()
     assert torch.all(gap <= atol + rtol * expected.abs()), (
-        f"{actual} != {expected}: largest gap {gap.max().item():.3e} > atol {atol:.0e}, rtol {rtol:.0e}")
+        f"{actual} != {expected}: largest gap {gap.max().item():.3e} > atol {atol:.0e}, rtol {rtol:.0e}"
+    )
 
 
 def run_program(page, title, folder):
@@ -57,7 +70,9 @@ def run_program(page, title, folder):
     project's modules cannot be imported, so the program may not import them.
     """
     program = code_block(page, title)
-    assert not re.search(r"^\s*(from|import)\s+snippets\b", program, re.M), f"{title} imports snippets"
+    assert not re.search(r"^\s*(from|import)\s+snippets\b", program, re.M), (
+        f"{title} imports snippets"
+    )
     path = folder / title
     path.write_text(program)
     out, argv, cwd = io.StringIO(), sys.argv, os.getcwd()
@@ -85,19 +100,40 @@ import pytest  # noqa: E402
 
 def _mkdocs_command(config_file, site_dir, cache_dir=None):
     """The strict build command and its environment; `cache_dir=None` uses the project's cache."""
+    # NO_MKDOCS_2_WARNING: Material prints its end-of-life notice (CONTRIBUTING.md, "The
+    # platform's future") on every build; here it would fill every captured build log.
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     if cache_dir is not None:
         env["SGD_CACHE_DIR"] = str(cache_dir)
     env.pop("SITE_URL", None)
-    env["REPOSITORY"] = "example-owner/sgd-by-example"  # so the Colab and test-file links are built
-    cmd = [sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(config_file), "-d", str(site_dir)]
+    # so the header's repository link, the edit links and the Colab and test-file links are built
+    env["REPO_URL"] = "https://github.com/example-owner/sgd-by-example"
+    cmd = [
+        sys.executable,
+        "-m",
+        "mkdocs",
+        "build",
+        "--strict",
+        "-f",
+        str(config_file),
+        "-d",
+        str(site_dir),
+    ]
     return cmd, env
 
 
 def mkdocs_build(config_file, site_dir, cache_dir):
     """Run `mkdocs build --strict` in a fresh process, from the config's folder, with its own cache."""
     cmd, env = _mkdocs_command(config_file, site_dir, cache_dir)
-    return subprocess.run(cmd, cwd=config_file.parent, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        cmd,
+        cwd=config_file.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,  # the caller reads the return code and the output
+    )
 
 
 def _tree(folder):
@@ -109,7 +145,9 @@ SITE_FIXTURES = {"site", "site_again", "site_url"}
 
 def pytest_collection_modifyitems(session, config, items):
     """Run the tests that need the built site last, so the others run while it builds."""
-    items.sort(key=lambda item: bool(SITE_FIXTURES & set(item.fixturenames)))  # stable: order kept
+    items.sort(
+        key=lambda item: bool(SITE_FIXTURES & set(item.fixturenames))
+    )  # stable: order kept
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -124,17 +162,24 @@ def _builds(request, tmp_path_factory):
     first.
     """
     used = set().union(*(item.fixturenames for item in request.session.items))
-    wanted = [name for name in ("site", "site_again") if name in used or
-              (name == "site" and "site_url" in used)]
+    wanted = [
+        name
+        for name in ("site", "site_again")
+        if name in used or (name == "site" and "site_url" in used)
+    ]
     docs_before = _tree(ROOT / "docs")
     started = {}
     for name in wanted:
         site_dir = tmp_path_factory.mktemp(name)
         cache = None if name == "site" else tmp_path_factory.mktemp("cache")
         cmd, env = _mkdocs_command(ROOT / "mkdocs.yml", site_dir, cache)
-        log = tmp_path_factory.mktemp("log") / f"{name}.log"  # a file: a pipe nobody reads could fill
+        log = (
+            tmp_path_factory.mktemp("log") / f"{name}.log"
+        )  # a file: a pipe nobody reads could fill
         with open(log, "w") as out:
-            process = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            process = subprocess.Popen(
+                cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+            )
         started[name] = (site_dir, process, log)
     yield started, docs_before
     for _, process, _ in started.values():
@@ -164,7 +209,9 @@ def site_again(_builds):
 
 class _QuietHandler(SimpleHTTPRequestHandler):
     def end_headers(self):
-        self.send_header("LinkChecker", "allowed")  # lets LinkChecker go faster than 10 requests/s
+        self.send_header(
+            "LinkChecker", "allowed"
+        )  # lets LinkChecker go faster than 10 requests/s
         super().end_headers()
 
     def log_message(self, *args):
@@ -174,7 +221,9 @@ class _QuietHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="session")
 def site_url(site):
     """The built site served on localhost, as a reader's browser would fetch it."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -195,3 +244,10 @@ def nav_pages():
 def chapters():
     """(title, URL path) of every chapter: the nav without the home page and the glossary."""
     return [(title, url) for title, url in nav_pages() if url not in ("", "glossary/")]
+
+
+def pytest_make_parametrize_id(config, val, argname):
+    """A lambda in a parametrized case is named by its line, so two cases never share an id."""
+    if callable(val) and getattr(val, "__name__", "") == "<lambda>":
+        return f"line {val.__code__.co_firstlineno}"
+    return None

@@ -17,8 +17,10 @@ from conftest import ROOT, nav_pages
 
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 if not Path(CHROMIUM).is_file():
-    pytest.skip("Chromium is not installed (apt-get install chromium): browser tests skipped",
-                allow_module_level=True)
+    pytest.skip(
+        "Chromium is not installed (apt-get install chromium): browser tests skipped",
+        allow_module_level=True,
+    )
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
@@ -27,7 +29,7 @@ SCREENSHOTS = ROOT / "test-output" / "screenshots"
 PAGES = nav_pages()
 # Notebook pages are rendered by mkdocs-jupyter, with its own markup and colours: the first
 # chapter's stands for all eight (they differ only in their cells).
-VISITED = PAGES + [("Fit a line: the notebook", "notebooks/fit-a-line/")]
+VISITED = [*PAGES, ("Fit a line: the notebook", "notebooks/fit-a-line/")]
 
 # axe-core rules that fail only because of markup Material for MkDocs itself produces, not ours.
 # Each is checked to still be needed: a rule listed here that no page breaks fails the test run.
@@ -41,11 +43,19 @@ THEME_OWNED = {
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            # as the machine's own probe starts it: no sandbox as root, no background traffic
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        ])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                # as the machine's own probe starts it: no sandbox as root, no background traffic
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield browser
         browser.close()
 
@@ -54,12 +64,16 @@ class Visit:
     """One page open in a fresh browser context, with every console error and off-site request kept."""
 
     def __init__(self, browser, site_url, url):
-        self.context = browser.new_context(color_scheme="light", viewport={"width": 1280, "height": 900})
+        self.context = browser.new_context(
+            color_scheme="light", viewport={"width": 1280, "height": 900}
+        )
         self.errors, self.offsite = [], []
         host = urlsplit(site_url).netloc
 
         def route(r):
-            if urlsplit(r.request.url).netloc == host or r.request.url.startswith(("data:", "blob:")):
+            if urlsplit(r.request.url).netloc == host or r.request.url.startswith(
+                ("data:", "blob:")
+            ):
                 r.continue_()
             else:
                 self.offsite.append(r.request.url)
@@ -67,7 +81,9 @@ class Visit:
 
         self.context.route("**/*", route)
         self.page = self.context.new_page()
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on(
+            "console", lambda m: m.type == "error" and self.errors.append(m.text)
+        )
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.goto(site_url + url, wait_until="networkidle")
 
@@ -83,7 +99,9 @@ class Visit:
         for _ in range(3):
             if self.scheme() == scheme:
                 return
-            self.page.locator("form[data-md-component=palette] label:not([hidden])").first.click()
+            self.page.locator(
+                "form[data-md-component=palette] label:not([hidden])"
+            ).first.click()
             self.page.wait_for_timeout(100)
         assert self.scheme() == scheme, f"the palette toggle never reached {scheme}"
 
@@ -92,7 +110,8 @@ class Visit:
         return self.page.evaluate("""async () => {
             const other = document.body.dataset.mdColorScheme === 'slate' ? '#only-light' : '#only-dark';
             // the other palette's figures, and a slider's frames other than the one chosen, are hidden
-            const imgs = [...document.images].filter(i => !i.getAttribute('src').endsWith(other) && !i.hidden);
+            const imgs = [...document.images]
+                .filter(i => !i.getAttribute('src').endsWith(other) && !i.hidden);
             for (const img of imgs) {
                 img.loading = 'eager';
                 try { await img.decode(); } catch (e) {}
@@ -105,7 +124,9 @@ class Visit:
         self.context.close()
 
 
-@pytest.fixture(scope="module", params=VISITED, ids=[url or "home" for _, url in VISITED])
+@pytest.fixture(
+    scope="module", params=VISITED, ids=[url or "home" for _, url in VISITED]
+)
 def visit(request, browser, site_url):
     """Each page is opened once and shared by the tests below, which pytest runs page by page."""
     title, url = request.param
@@ -122,43 +143,61 @@ def slug(url):
 def test_every_image_loads_and_every_figure_swaps_with_the_palette(visit):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for scheme in visit.schemes():
-        shown, hidden = ("#only-light", "#only-dark")[:: 1 if scheme == "default" else -1]
+        shown, hidden = ("#only-light", "#only-dark")[
+            :: 1 if scheme == "default" else -1
+        ]
         visit.switch_to(scheme)
         for src, width, displayed in visit.images():
             assert width > 0, f"{src} did not load in the {scheme} palette"
-            assert displayed or not src.endswith(shown), f"{src} is hidden in the {scheme} palette"
+            assert displayed or not src.endswith(shown), (
+                f"{src} is hidden in the {scheme} palette"
+            )
         hidden_shown = visit.page.evaluate(
             f"[...document.images].filter(i => i.getAttribute('src').endsWith('{hidden}')"
-            " && getComputedStyle(i).display !== 'none').length")
+            " && getComputedStyle(i).display !== 'none').length"
+        )
         assert hidden_shown == 0, f"{scheme} palette still shows {hidden} figures"
         name = f"{slug(visit.url)}-{'light' if scheme == 'default' else 'dark'}.jpg"
-        visit.page.screenshot(path=SCREENSHOTS / name, full_page=True, type="jpeg", quality=85)
+        visit.page.screenshot(
+            path=SCREENSHOTS / name, full_page=True, type="jpeg", quality=85
+        )
     assert visit.errors == []
 
 
 def test_every_gif_has_more_than_one_frame(visit):
-    gifs = visit.page.evaluate("[...new Set([...document.images].map(i => i.src.split('#')[0])"
-                               ".filter(s => s.endsWith('.gif')))]")
+    gifs = visit.page.evaluate(
+        "[...new Set([...document.images].map(i => i.src.split('#')[0])"
+        ".filter(s => s.endsWith('.gif')))]"
+    )
     for src in gifs:
-        frames = visit.page.evaluate("""async (src) => {
+        frames = visit.page.evaluate(
+            """async (src) => {
             const decoder = new ImageDecoder({data: (await fetch(src)).body, type: 'image/gif'});
             await decoder.completed;
             return decoder.tracks.selectedTrack.frameCount;
-        }""", src)
+        }""",
+            src,
+        )
         assert frames > 1, f"{src} has {frames} frame"
 
 
 def test_math_renders_as_laid_out_mathml(visit):
-    sizes = visit.page.evaluate("[...document.querySelectorAll('.md-typeset math')]"
-                                ".map(m => { const r = m.getBoundingClientRect(); return [r.width, r.height]; })")
-    assert all(w > 0 and h > 0 for w, h in sizes), "a formula takes no space on the page"
+    sizes = visit.page.evaluate(
+        "[...document.querySelectorAll('.md-typeset math')]"
+        ".map(m => { const r = m.getBoundingClientRect(); return [r.width, r.height]; })"
+    )
+    assert all(w > 0 and h > 0 for w, h in sizes), (
+        "a formula takes no space on the page"
+    )
     text = visit.page.inner_text(".md-content")
     assert not re.search(r"\\\(|\\\[|\$\$|\\frac", text), "raw TeX is showing"
 
 
 def test_every_code_block_has_a_copy_button(visit):
-    missing = visit.page.evaluate("[...document.querySelectorAll('.md-typeset pre > code')]"
-                                  ".filter(c => !c.parentElement.querySelector('button[data-md-type=copy]')).length")
+    missing = visit.page.evaluate(
+        "[...document.querySelectorAll('.md-typeset pre > code')]"
+        ".filter(c => !c.parentElement.querySelector('button[data-md-type=copy]')).length"
+    )
     assert missing == 0
 
 
@@ -170,15 +209,21 @@ def home(browser, site_url):
     v.close()
 
 
-@pytest.mark.parametrize("title, url", [p for p in PAGES if p[1]], ids=[u for _, u in PAGES if u])
+@pytest.mark.parametrize(
+    "title, url", [p for p in PAGES if p[1]], ids=[u for _, u in PAGES if u]
+)
 def test_search_finds_each_chapter_by_a_word_from_its_title(home, title, url):
     word = max(re.findall(r"[A-Za-z]+", title), key=len)
     field = home.page.locator(".md-search__input")
     field.click()
     field.fill("")
-    home.page.keyboard.type(word, delay=20)  # key by key, as Material listens for keystrokes
+    home.page.keyboard.type(
+        word, delay=20
+    )  # key by key, as Material listens for keystrokes
     # result links are the page's address with the search word added: .../fit-a-line/?h=line
-    home.page.wait_for_selector(f".md-search-result__item a[href*='/{url}?h=']", timeout=10_000)
+    home.page.wait_for_selector(
+        f".md-search-result__item a[href*='/{url}?h=']", timeout=10_000
+    )
     home.page.keyboard.press("Escape")
 
 
@@ -191,17 +236,38 @@ def test_no_serious_or_critical_accessibility_violation(visit):
     # Contrast is checked outside code blocks here: their thousands of tokens made axe slow, and
     # they are checked one colour per token kind by the test below.
     contrast_only = {"runOnly": ["color-contrast"]}
-    runs = [("default", None, {"rules": {"color-contrast": {"enabled": False}}}),
-            ("default", {"exclude": [["pre"]]}, contrast_only),
-            ("slate", {"exclude": [["pre"]]}, contrast_only)]
-    for scheme, context, rules in sorted(runs, key=lambda run: run[0] != visit.scheme()):
+    runs = [
+        ("default", None, {"rules": {"color-contrast": {"enabled": False}}}),
+        ("default", {"exclude": [["pre"]]}, contrast_only),
+        ("slate", {"exclude": [["pre"]]}, contrast_only),
+    ]
+    for scheme, context, rules in sorted(
+        runs, key=lambda run: run[0] != visit.scheme()
+    ):
         visit.switch_to(scheme)
-        results = Axe().run(visit.page, context=context, options={"resultTypes": ["violations"], **rules})
-        serious = [v for v in results.response["violations"] if v["impact"] in ("serious", "critical")]
+        results = Axe().run(
+            visit.page,
+            context=context,
+            options={"resultTypes": ["violations"], **rules},
+        )
+        serious = [
+            v
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
         found |= {v["id"] for v in serious}
-        ours = [(v["id"], v["help"], [n["target"] for n in v["nodes"]][:3],
-                 v["nodes"][0].get("any", [{}])[0].get("message") if v["nodes"][0].get("any") else "")
-                for v in serious if v["id"] not in THEME_OWNED]
+        ours = [
+            (
+                v["id"],
+                v["help"],
+                [n["target"] for n in v["nodes"]][:3],
+                v["nodes"][0].get("any", [{}])[0].get("message")
+                if v["nodes"][0].get("any")
+                else "",
+            )
+            for v in serious
+            if v["id"] not in THEME_OWNED
+        ]
         assert ours == [], f"in the {scheme} palette"
     axe_violations[visit.url] = found
 
@@ -214,10 +280,12 @@ CODE_CONTRAST = """() => {
         .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
     document.querySelectorAll('details').forEach(d => { d.open = true; });  // solutions too
     const seen = new Map();
-    for (const token of document.querySelectorAll('.md-typeset pre code span[class], .jupyter-wrapper pre span[class]')) {
+    const tokens = '.md-typeset pre code span[class], .jupyter-wrapper pre span[class]';
+    for (const token of document.querySelectorAll(tokens)) {
         if (!token.textContent.trim() || seen.has(token.className) || !token.offsetParent) continue;
         let box = token.closest('code') || token.closest('pre');  // the first box with a colour behind it
-        while (box.parentElement && rgba(getComputedStyle(box).backgroundColor)[3] === 0) box = box.parentElement;
+        while (box.parentElement && rgba(getComputedStyle(box).backgroundColor)[3] === 0)
+            box = box.parentElement;
         const bg = rgba(getComputedStyle(box).backgroundColor);
         const fg = rgba(getComputedStyle(token).color);
         const shown = fg.slice(0, 3).map((v, i) => v * fg[3] + bg[i] * (1 - fg[3]));  // alpha over bg
@@ -232,7 +300,9 @@ def test_every_kind_of_code_token_has_enough_contrast_in_both_palettes(visit):
     for scheme in visit.schemes():
         visit.switch_to(scheme)
         ratios = visit.page.evaluate(CODE_CONTRAST)
-        if visit.page.locator(".md-typeset pre code, .jupyter-wrapper pre span").count():
+        if visit.page.locator(
+            ".md-typeset pre code, .jupyter-wrapper pre span"
+        ).count():
             assert ratios, "no code token was measured"
         low = {kind: ratio for kind, ratio in ratios.items() if ratio < 4.5}
         assert low == {}, f"code colours below 4.5:1 in the {scheme} palette"
@@ -248,22 +318,31 @@ def test_every_theme_owned_exception_is_still_needed(site_url):
 
 def test_moving_a_slider_changes_the_frame_shown(visit):
     shown = """(figure) => [...figure.querySelectorAll('img[data-frame]')]
-        .filter(i => getComputedStyle(i).display !== 'none').map(i => [i.getAttribute('src'), i.complete && i.naturalWidth])"""
+        .filter(i => getComputedStyle(i).display !== 'none')
+        .map(i => [i.getAttribute('src'), i.complete && i.naturalWidth])"""
     for figure in visit.page.locator("figure.sgd-slider").all():
         figure.scroll_into_view_if_needed()
         before = figure.evaluate(shown)
         slider = figure.locator("input[type=range]")
         start = int(slider.input_value())
         slider.focus()
-        visit.page.keyboard.press("ArrowLeft" if start == int(slider.get_attribute("max")) else "ArrowRight")
+        visit.page.keyboard.press(
+            "ArrowLeft" if start == int(slider.get_attribute("max")) else "ArrowRight"
+        )
         visit.page.wait_for_function(
             "(figure) => [...figure.querySelectorAll('img[data-frame]')]"
             ".every(i => getComputedStyle(i).display === 'none' || (i.complete && i.naturalWidth > 0))",
-            arg=figure.element_handle(), timeout=5_000)
+            arg=figure.element_handle(),
+            timeout=5_000,
+        )
         after = figure.evaluate(shown)
-        assert len(after) == 1 and after[0][1] > 0, f"{after}: one frame should show, loaded"
+        assert len(after) == 1 and after[0][1] > 0, (
+            f"{after}: one frame should show, loaded"
+        )
         assert after[0][0] != before[0][0], "the key press did not change the frame"
-        assert figure.locator("output").inner_text() != "", "the slider's value is not shown"
+        assert figure.locator("output").inner_text() != "", (
+            "the slider's value is not shown"
+        )
 
 
 def test_hovering_a_glossary_term_shows_its_meaning(visit):
@@ -275,7 +354,10 @@ def test_hovering_a_glossary_term_shows_its_meaning(visit):
     term.hover()
     tooltip = visit.page.locator(".md-tooltip2--active")
     tooltip.wait_for(state="visible", timeout=5_000)
-    assert meaning and tooltip.inner_text().strip() == meaning, (meaning, tooltip.inner_text())
+    assert meaning and tooltip.inner_text().strip() == meaning, (
+        meaning,
+        tooltip.inner_text(),
+    )
     visit.page.mouse.move(0, 0)
 
 

@@ -80,7 +80,9 @@ def test_the_step_must_run_under_no_grad(data64):
 def test_fit_lands_within_0_05_of_least_squares(data64):
     x, y = data64
     a = fit_line.fit(x, y)[-1]
-    best = torch.linalg.lstsq(x, y.unsqueeze(1)).solution.squeeze(1)  # independent of fit_line
+    best = torch.linalg.lstsq(x, y.unsqueeze(1)).solution.squeeze(
+        1
+    )  # independent of fit_line
     assert (a - best).abs().max() < 0.05
 
 
@@ -97,7 +99,9 @@ def test_loss_levels_off_on_the_least_squares_minimum(data64):
     loss = fit_line.losses(x, y, fit_line.fit(x, y))
     floor = fit_line.least_squares(x, y)[1]
     assert torch.all(loss >= floor - 1e-12)  # no line does better than least squares
-    assert loss[-1] - floor < 1e-3 * floor  # and after 100 steps descent is on the floor
+    assert (
+        loss[-1] - floor < 1e-3 * floor
+    )  # and after 100 steps descent is on the floor
 
 
 def test_uncentred_noise_moves_the_best_intercept_to_about_2_5(data64):
@@ -118,19 +122,24 @@ def test_hand_written_update_matches_torch_optim_sgd_step_for_step(data64):
 
 def test_autograd_gradient_matches_the_formula_at_every_step(data64):
     x, y = data64
-    for a in fit_line.fit(x, y, steps=20):
-        a = a.clone().requires_grad_(True)
+    for step in fit_line.fit(x, y, steps=20):
+        a = step.clone().requires_grad_(True)
         fit_line.mse(x @ a, y).backward()
-        torch.testing.assert_close(a.grad, fit_line.gradient(x, y, a.detach()), rtol=0, atol=1e-12)
+        torch.testing.assert_close(
+            a.grad, fit_line.gradient(x, y, a.detach()), rtol=0, atol=1e-12
+        )
 
 
 def test_gradient_formula_matches_finite_differences(data64):
     x, y = data64
     a, h = torch.tensor([-1.0, 1.0], dtype=torch.float64), 1e-6
-    numeric = torch.stack([
-        (fit_line.mse(x @ (a + h * e), y) - fit_line.mse(x @ (a - h * e), y)) / (2 * h)
-        for e in torch.eye(2, dtype=torch.float64)
-    ])
+    numeric = torch.stack(
+        [
+            (fit_line.mse(x @ (a + h * e), y) - fit_line.mse(x @ (a - h * e), y))
+            / (2 * h)
+            for e in torch.eye(2, dtype=torch.float64)
+        ]
+    )
     torch.testing.assert_close(fit_line.gradient(x, y, a), numeric, rtol=0, atol=1e-6)
 
 
@@ -140,20 +149,35 @@ def test_divergence_is_a_result_not_a_crash(data64):
     assert not torch.isfinite(loss[-1]) or loss[-1] > 1e10
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda x, y: fit_line.fit(x, y, lr=-0.1), "lr must be positive, got -0.1"),
-    (lambda x, y: fit_line.fit(x, y, lr=0), "lr must be positive, got 0"),
-    (lambda x, y: fit_line.fit(x, y, lr=float("nan")), "lr must be positive, got nan"),
-    (lambda x, y: fit_line.fit(x, y, steps=-1), "steps must be an integer >= 0"),
-    (lambda x, y: fit_line.fit(x, y[:-1]), r"x must be \(n, d\) and y must be \(n,\)"),
-    (lambda x, y: fit_line.fit(x[:, 0], y), r"x must be \(n, d\)"),
-    (lambda x, y: fit_line.fit(x, y, a0=(1.0,)), "a0 needs one value per column of x"),
-    (lambda x, y: fit_line.fit_with_optim(x, y, lr=-1.0), "lr must be positive"),
-    (lambda x, y: fit_line.mse(y, y[:-1]), "same shape"),
-    (lambda x, y: fit_line.make_data(n=1), "n must be an integer of at least 2"),
-    (lambda x, y: fit_line.make_data(n=2.5), "n must be an integer of at least 2"),
-    (lambda x, y: fit_line.loss_table(x, y, fit_line.fit(x, y), every=0), "every must be at least 1"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda x, y: fit_line.fit(x, y, lr=-0.1), "lr must be positive, got -0.1"),
+        (lambda x, y: fit_line.fit(x, y, lr=0), "lr must be positive, got 0"),
+        (
+            lambda x, y: fit_line.fit(x, y, lr=float("nan")),
+            "lr must be positive, got nan",
+        ),
+        (lambda x, y: fit_line.fit(x, y, steps=-1), "steps must be an integer >= 0"),
+        (
+            lambda x, y: fit_line.fit(x, y[:-1]),
+            r"x must be \(n, d\) and y must be \(n,\)",
+        ),
+        (lambda x, y: fit_line.fit(x[:, 0], y), r"x must be \(n, d\)"),
+        (
+            lambda x, y: fit_line.fit(x, y, a0=(1.0,)),
+            "a0 needs one value per column of x",
+        ),
+        (lambda x, y: fit_line.fit_with_optim(x, y, lr=-1.0), "lr must be positive"),
+        (lambda x, y: fit_line.mse(y, y[:-1]), "same shape"),
+        (lambda x, y: fit_line.make_data(n=1), "n must be an integer of at least 2"),
+        (lambda x, y: fit_line.make_data(n=2.5), "n must be an integer of at least 2"),
+        (
+            lambda x, y: fit_line.loss_table(x, y, fit_line.fit(x, y), every=0),
+            "every must be at least 1",
+        ),
+    ],
+)
 def test_bad_arguments_raise_a_clear_value_error(call, message):
     x, y = fit_line.make_data(n=10)
     with pytest.raises(ValueError, match=message):
@@ -164,8 +188,15 @@ def test_the_seven_steps_are_marked_in_fit_in_order():
     steps = fit_line.loop_steps()
     assert [n for n, _, _ in steps] == list(range(1, 8))
     assert [name for _, name, _ in steps] == [
-        "initialise", "predict", "loss", "gradient", "step", "repeat", "stop"]
-    assert dict((name, code) for _, name, code in steps)["step"] == "a -= lr * a.grad"
+        "initialise",
+        "predict",
+        "loss",
+        "gradient",
+        "step",
+        "repeat",
+        "stop",
+    ]
+    assert {name: code for _, name, code in steps}["step"] == "a -= lr * a.grad"
 
 
 def test_loss_table_has_a_row_every_ten_steps_with_the_runs_numbers():
@@ -173,10 +204,14 @@ def test_loss_table_has_a_row_every_ten_steps_with_the_runs_numbers():
     path = fit_line.fit(x, y)
     rows = fit_line.loss_table(x, y, path, every=10).splitlines()[2:]
     assert [int(r.split("|")[1]) for r in rows] == list(range(0, 101, 10))
-    assert float(rows[-1].split("|")[4]) == pytest.approx(fit_line.losses(x, y, path)[-1].item(), abs=1e-4)
+    assert float(rows[-1].split("|")[4]) == pytest.approx(
+        fit_line.losses(x, y, path)[-1].item(), abs=1e-4
+    )
 
 
-@pytest.mark.parametrize("plot, lines", [(fit_line.plot_fit, 2), (fit_line.plot_loss, 2)])
+@pytest.mark.parametrize(
+    "plot, lines", [(fit_line.plot_fit, 2), (fit_line.plot_loss, 2)]
+)
 def test_plots_draw_their_lines_in_both_themes(plot, lines):
     x, y = fit_line.make_data()
     path = fit_line.fit(x, y)
@@ -194,7 +229,9 @@ def test_saved_plots_use_their_themes_colours(plot):
     path = fit_line.fit(x, y)
     for theme, palette in render.PALETTES.items():
         svg = render.figure_bytes(plot(x, y, path, theme=theme)).decode()
-        assert palette["cycle"][0] in svg and palette["bg"] in svg, f"{theme} colours missing"
+        assert palette["cycle"][0] in svg and palette["bg"] in svg, (
+            f"{theme} colours missing"
+        )
         assert "#1f77b4" not in svg, f"matplotlib's default blue in the {theme} figure"
 
 
@@ -210,12 +247,19 @@ def test_the_gif_has_more_than_20_frames_and_the_line_moves_in_both_themes():
         first = np.asarray(gif.convert("RGB"))
         gif.seek(gif.n_frames - 1)
         assert not np.array_equal(first, np.asarray(gif.convert("RGB")))
-    light, dark = (fit_line.animate_fit(x, y, path, theme=t, every=50)[0] for t in ("light", "dark"))
+    light, dark = (
+        fit_line.animate_fit(x, y, path, theme=t, every=50)[0]
+        for t in ("light", "dark")
+    )
     assert light.mean() > dark.mean()  # the dark variant really is dark
 
 
 def test_the_whole_program_on_the_page_runs_when_pasted_into_a_fresh_file(tmp_path):
     out = run_program("fit-a-line.md", "fit_line.py", tmp_path)
-    assert len(out) == 11 and out[0].startswith("step   0") and out[-1].startswith("step 100")
+    assert (
+        len(out) == 11
+        and out[0].startswith("step   0")
+        and out[-1].startswith("step 100")
+    )
     x, y = fit_line.make_data()
     assert out[-1].endswith(f"loss {fit_line.losses(x, y, fit_line.fit(x, y))[-1]:.4f}")

@@ -8,18 +8,18 @@ import queue
 import numpy as np
 import pytest
 import torch
-from conftest import assert_close, run_program
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from PIL import Image
 
+from conftest import assert_close, run_program
 from snippets import fit_line, render
 from snippets import mini_batches as mb
 
 F64 = torch.float64
 START = torch.tensor([-1.0, 1.0], dtype=F64)
 RACE = (1, 16, 256)  # the batch sizes of the page's first figure
-SIZES = [2 ** k for k in range(8)]  # the batch sizes of the variance figure
+SIZES = [2**k for k in range(8)]  # the batch sizes of the variance figure
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +73,9 @@ def test_the_data_is_the_line_of_fit_a_line_with_256_points():
     x, y = mb.make_data()
     x100, y100 = fit_line.make_data(n=256)
     assert len(y) == 256 and torch.equal(x, x100) and torch.equal(y, y100)
-    assert all(256 % b == 0 for b in SIZES + [256])  # every batch size cuts it into equal batches
+    assert all(
+        256 % b == 0 for b in [*SIZES, 256]
+    )  # every batch size cuts it into equal batches
 
 
 @pytest.mark.parametrize("batch_size", [1, 16, 256])
@@ -85,14 +87,18 @@ def test_an_epoch_is_n_over_b_updates(data, batch_size):
 
 
 @pytest.mark.parametrize("batch_size", [1, 3, 4, 8])
-def test_every_epoch_uses_every_example_exactly_once_by_hand_and_with_the_loader(batch_size):
+def test_every_epoch_uses_every_example_exactly_once_by_hand_and_with_the_loader(
+    batch_size,
+):
     index = torch.arange(8)
     g = torch.Generator().manual_seed(0)
     loader = mb.make_loader(index, index, batch_size, seed=0)
     for _ in range(3):
         for epoch in (mb.batches(8, batch_size, g), [b for b, _ in loader]):
             assert sorted(torch.cat(list(epoch)).tolist()) == list(range(8))
-            assert [len(b) for b in epoch][:-1] == [batch_size] * (len(epoch) - 1)  # last may be smaller
+            assert [len(b) for b in epoch][:-1] == [batch_size] * (
+                len(epoch) - 1
+            )  # last may be smaller
 
 
 def test_the_loader_stacks_examples_into_batches(data):
@@ -105,18 +111,30 @@ def test_each_epoch_is_a_new_order():
     g = torch.Generator().manual_seed(0)
     index = torch.arange(8)
     loader = mb.make_loader(index, index, 4, seed=0)
-    assert torch.cat(mb.batches(8, 4, g)).tolist() != torch.cat(mb.batches(8, 4, g)).tolist()
-    assert torch.cat([b for b, _ in loader]).tolist() != torch.cat([b for b, _ in loader]).tolist()
+    assert (
+        torch.cat(mb.batches(8, 4, g)).tolist()
+        != torch.cat(mb.batches(8, 4, g)).tolist()
+    )
+    assert (
+        torch.cat([b for b, _ in loader]).tolist()
+        != torch.cat([b for b, _ in loader]).tolist()
+    )
 
 
 def test_the_same_seed_gives_the_same_run_and_another_seed_does_not(data):
     assert mb.epoch_table(seed=0) == mb.epoch_table(seed=0)
     assert mb.epoch_table(seed=0) != mb.epoch_table(seed=1)
     x, y = data
-    assert torch.equal(mb.train(x, y, 16, epochs=1, seed=3), mb.train(x, y, 16, epochs=1, seed=3))
-    assert torch.equal(mb.train_with_loader(x, y, 16, epochs=1, seed=3),
-                       mb.train_with_loader(x, y, 16, epochs=1, seed=3))
-    assert not torch.equal(mb.train(x, y, 16, epochs=1, seed=3), mb.train(x, y, 16, epochs=1, seed=4))
+    assert torch.equal(
+        mb.train(x, y, 16, epochs=1, seed=3), mb.train(x, y, 16, epochs=1, seed=3)
+    )
+    assert torch.equal(
+        mb.train_with_loader(x, y, 16, epochs=1, seed=3),
+        mb.train_with_loader(x, y, 16, epochs=1, seed=3),
+    )
+    assert not torch.equal(
+        mb.train(x, y, 16, epochs=1, seed=3), mb.train(x, y, 16, epochs=1, seed=4)
+    )
 
 
 def loader_orders(n, seed, epochs):
@@ -124,9 +142,13 @@ def loader_orders(n, seed, epochs):
     g = torch.Generator().manual_seed(seed)
     orders = []
     for _ in range(epochs):
-        torch.empty((), dtype=torch.int64).random_(generator=g)  # a seed for its worker processes
+        torch.empty((), dtype=torch.int64).random_(
+            generator=g
+        )  # a seed for its worker processes
         orders.append(torch.randperm(n, generator=g))  # the epoch's order
-        torch.randperm(n, generator=g)  # RandomSampler's leftover draw, of which it keeps 0 items
+        torch.randperm(
+            n, generator=g
+        )  # RandomSampler's leftover draw, of which it keeps 0 items
     return orders
 
 
@@ -168,7 +190,9 @@ def test_after_one_epoch_the_smaller_batch_is_further_down(race):
     assert after_one_epoch == sorted(after_one_epoch)
 
 
-def test_sgd_is_within_10_percent_of_the_minimum_when_batch_descent_takes_its_first_step(race, floor):
+def test_sgd_is_within_10_percent_of_the_minimum_when_batch_descent_takes_its_first_step(
+    race, floor
+):
     assert race[1][256] < 1.1 * floor
     assert race[256][1] > 10 * floor
 
@@ -190,7 +214,10 @@ def test_race_table_holds_the_runs_numbers(data, race):
     x, y = data
     paths = {b: mb.train(x, y, b, lr=0.1, epochs=5) for b in (16, 256)}
     rows = mb.race_table(x, y, paths).splitlines()[2:]
-    assert rows[0].startswith("| 16 (mini-batch) | 16 | ") and f"| {race[16][-1]:.4f} |" in rows[0]
+    assert (
+        rows[0].startswith("| 16 (mini-batch) | 16 | ")
+        and f"| {race[16][-1]:.4f} |" in rows[0]
+    )
     assert rows[1].startswith("| 256 (batch) | 1 | ") and "one update only" in rows[1]
 
 
@@ -198,7 +225,9 @@ def test_race_table_holds_the_runs_numbers(data, race):
 # Right on average, noisy by 1 / B
 
 
-def test_per_example_gradients_are_what_autograd_gives_for_each_examples_squared_error(data64):
+def test_per_example_gradients_are_what_autograd_gives_for_each_examples_squared_error(
+    data64,
+):
     x, y = data64
     rows = mb.example_gradients(x, y, START)
     for i in (0, 17, 255):
@@ -209,13 +238,17 @@ def test_per_example_gradients_are_what_autograd_gives_for_each_examples_squared
 
 
 @pytest.mark.parametrize("batch_size", [1, 4, 16, 64, 256])
-def test_the_batch_gradients_of_an_epoch_average_to_the_full_gradient(data64, batch_size):
+def test_the_batch_gradients_of_an_epoch_average_to_the_full_gradient(
+    data64, batch_size
+):
     x, y = data64
     for a in (START, fit_line.least_squares(x, y)[0]):
         g = mb.batch_gradients(x, y, a, batch_size)
         assert len(g) == 256 // batch_size
         assert_close(g.mean(dim=0), fit_line.gradient(x, y, a), atol=1e-12)
-        if batch_size < 256:  # each batch's gradient is off; only their average is right
+        if (
+            batch_size < 256
+        ):  # each batch's gradient is off; only their average is right
             assert torch.all(g.amax(dim=0) - g.amin(dim=0) > 1e-3)
 
 
@@ -231,11 +264,15 @@ def test_a_random_batch_gradient_is_an_unbiased_estimate(data64, batch_size):
 def test_variance_falls_as_one_over_b_slope_minus_one_within_0_1(data64, variances):
     x, y = data64
     assert abs(mb.variance_slope(SIZES, variances, fit_below=32) + 1) < 0.1
-    at_minimum = mb.variances(x, y, fit_line.least_squares(x, y)[0], SIZES[:6], samples=4000)
+    at_minimum = mb.variances(
+        x, y, fit_line.least_squares(x, y)[0], SIZES[:6], samples=4000
+    )
     assert abs(mb.variance_slope(SIZES[:6], at_minimum) + 1) < 0.1
 
 
-def test_measured_variance_is_within_10_percent_of_the_formula_without_replacement(data64, variances):
+def test_measured_variance_is_within_10_percent_of_the_formula_without_replacement(
+    data64, variances
+):
     x, y = data64
     for b, measured in zip(SIZES, variances):
         assert abs(measured / mb.variance_formula(x, y, START, b) - 1) < 0.1, b
@@ -245,7 +282,10 @@ def test_measured_variance_is_within_10_percent_of_the_formula_without_replaceme
 
 def test_with_replacement_the_variance_is_sigma_squared_over_b(data64):
     x, y = data64
-    per_example, full = mb.example_gradients(x, y, START), fit_line.gradient(x, y, START)
+    per_example, full = (
+        mb.example_gradients(x, y, START),
+        fit_line.gradient(x, y, START),
+    )
     sigma2 = mb.example_variance(x, y, START)
     g = torch.Generator().manual_seed(2)
     for b in (4, 128):
@@ -261,11 +301,15 @@ def test_the_batch_of_all_the_data_has_no_noise(data64):
     assert_close(g, fit_line.gradient(x, y, START).expand(10, 2), atol=1e-12)
 
 
-def test_smaller_batches_give_noisier_steps_at_least_three_times_per_factor_of_four(data):
+def test_smaller_batches_give_noisier_steps_at_least_three_times_per_factor_of_four(
+    data,
+):
     x, y = data
     spreads = [mb.step_spread(x, y, b, lr=0.1, updates=64) for b in (1, 4, 16, 64, 256)]
     assert all(big > 3 * small for big, small in itertools.pairwise(spreads)), spreads
-    assert spreads[-1] < 1e-9  # the full gradient is zero at the minimum: batch descent stays put
+    assert (
+        spreads[-1] < 1e-9
+    )  # the full gradient is zero at the minimum: batch descent stays put
     rows = mb.spread_table(x, y, [1, 256]).splitlines()[2:]
     assert rows == [f"| 1 | {mb.gradients.sci(spreads[0], 2)} |", "| 256 | 0 |"]
 
@@ -280,7 +324,7 @@ def test_a_smaller_learning_rate_also_calms_the_steps(data):
 
 
 def parabola(p):
-    return p ** 2 / 2
+    return p**2 / 2
 
 
 @pytest.mark.parametrize("f, p0", [(parabola, 1.0), (mb.bowl, (-10.0, 1.0))])
@@ -305,7 +349,14 @@ def test_the_last_bit_differs_because_torch_optim_rounds_once_where_the_hand_cod
         path.append(p.detach().clone())
     by_optim = mb.momentum_with_optim(mb.bowl, (-10.0, 1.0), lr=0.019, mu=0.9, steps=60)
     assert torch.equal(torch.stack(path), by_optim)
-    gap = (mb.momentum_descent(mb.bowl, (-10.0, 1.0), lr=0.019, mu=0.9, steps=60) - by_optim).abs().max()
+    gap = (
+        (
+            mb.momentum_descent(mb.bowl, (-10.0, 1.0), lr=0.019, mu=0.9, steps=60)
+            - by_optim
+        )
+        .abs()
+        .max()
+    )
     assert 0 < gap < 1e-14
 
 
@@ -315,7 +366,10 @@ def test_from_p_1_with_lr_0_1_and_momentum_0_9_the_first_steps_move_p_by_0_1_the
         assert (p[0] - p[1]).item() == pytest.approx(0.1, abs=1e-12)
         assert (p[1] - p[2]).item() == pytest.approx(0.18, abs=1e-12)
     rows = mb.momentum_table(parabola, 1.0, lr=0.1, mu=0.9, steps=4).splitlines()[2:]
-    assert rows[0] == "| 1 | 0.9000 | 0.9000 | 0.1000 |" and rows[1] == "| 2 | 0.7200 | 0.7200 | 0.1800 |"
+    assert (
+        rows[0] == "| 1 | 0.9000 | 0.9000 | 0.1000 |"
+        and rows[1] == "| 2 | 0.7200 | 0.7200 | 0.1800 |"
+    )
 
 
 def test_torch_optim_starts_the_velocity_at_the_first_gradient():
@@ -341,13 +395,19 @@ def velocities(gradients, mu=0.9):
 def test_gradients_that_agree_pile_up_in_the_velocity_and_gradients_that_alternate_cancel():
     assert velocities([1.0] * 100)[-1] == pytest.approx(10.0, rel=1e-4)  # 1 / (1 - 0.9)
     alternating = velocities([(-1.0) ** t for t in range(100)])
-    assert max(abs(v) for v in alternating) <= 1.0 and abs(alternating[-1]) < 0.6  # 1 / (1 + 0.9)
+    assert (
+        max(abs(v) for v in alternating) <= 1.0 and abs(alternating[-1]) < 0.6
+    )  # 1 / (1 + 0.9)
 
 
 def test_a_steady_gradient_grows_the_velocity_to_ten_times_for_mu_0_9():
-    p = mb.momentum_descent(lambda p: p, 0.0, lr=0.1, mu=0.9, steps=200)  # gradient 1 everywhere
+    p = mb.momentum_descent(
+        lambda p: p, 0.0, lr=0.1, mu=0.9, steps=200
+    )  # gradient 1 everywhere
     steps = (p[:-1] - p[1:]) / 0.1  # the velocity at each step
-    assert steps[0].item() == pytest.approx(1.0) and steps[-1].item() == pytest.approx(10.0, rel=1e-6)
+    assert steps[0].item() == pytest.approx(1.0) and steps[-1].item() == pytest.approx(
+        10.0, rel=1e-6
+    )
 
 
 def test_momentum_zero_is_plain_gradient_descent(bowl_paths):
@@ -367,7 +427,9 @@ def test_gradient_descent_on_the_bowl_is_stable_only_below_2_over_100():
 def test_plain_descent_crosses_the_valley_floor_at_every_step_and_crawls(bowl_paths):
     gd, _ = bowl_paths
     assert mb.zigzag_steps(gd) == 60
-    assert torch.all(gd[1:, 0] > gd[:-1, 0]) and gd[-1, 0] < -3  # forward every step, slowly
+    assert (
+        torch.all(gd[1:, 0] > gd[:-1, 0]) and gd[-1, 0] < -3
+    )  # forward every step, slowly
 
 
 def test_momentum_reaches_the_minimum_overshoots_and_ends_ten_times_lower(bowl_paths):
@@ -378,7 +440,9 @@ def test_momentum_reaches_the_minimum_overshoots_and_ends_ten_times_lower(bowl_p
     assert mb.zigzag_steps(mom) < 60
 
 
-def test_momentum_keeps_swinging_across_the_valley_further_than_plain_descent(bowl_paths):
+def test_momentum_keeps_swinging_across_the_valley_further_than_plain_descent(
+    bowl_paths,
+):
     gd, mom = bowl_paths
     late_gd, late_mom = gd[-20:, 1], mom[-20:, 1]
     assert late_mom.abs().max() > late_gd.abs().max()
@@ -388,8 +452,16 @@ def test_momentum_keeps_swinging_across_the_valley_further_than_plain_descent(bo
 def test_accumulating_the_gradient_in_parts_trains_exactly_like_the_whole_batch(data64):
     x, y = data64
     whole = mb.train(x, y, 64, lr=0.1, epochs=2, seed=7)
-    for micro in (16, 24, 64):  # 24 does not divide 64: the last part is smaller, weighted less
-        assert_close(mb.train_accumulated(x, y, 64, micro, lr=0.1, epochs=2, seed=7), whole, atol=1e-12)
+    for micro in (
+        16,
+        24,
+        64,
+    ):  # 24 does not divide 64: the last part is smaller, weighted less
+        assert_close(
+            mb.train_accumulated(x, y, 64, micro, lr=0.1, epochs=2, seed=7),
+            whole,
+            atol=1e-12,
+        )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -400,16 +472,26 @@ def test_the_mean_of_two_equal_halves_gradients_is_the_batch_gradient(data64):
     x, y = data64
     idx = torch.arange(32)
     halves = [fit_line.gradient(x[h], y[h], START) for h in idx.chunk(2)]
-    assert_close((halves[0] + halves[1]) / 2, fit_line.gradient(x[idx], y[idx], START), atol=1e-12)
+    assert_close(
+        (halves[0] + halves[1]) / 2,
+        fit_line.gradient(x[idx], y[idx], START),
+        atol=1e-12,
+    )
 
 
-def test_two_processes_end_with_equal_weights_equal_to_one_process_on_full_batches(data_parallel):
+def test_two_processes_end_with_equal_weights_equal_to_one_process_on_full_batches(
+    data_parallel,
+):
     (rank0, rank1), alone = data_parallel
-    assert torch.equal(rank0, rank1)  # the same averaged gradient on both, so the same bits
+    assert torch.equal(
+        rank0, rank1
+    )  # the same averaged gradient on both, so the same bits
     assert (rank0 - alone).abs().max() < 1e-6
     assert (alone - torch.tensor([-1.0, 1.0])).abs().max() > 1  # it did train
     rows = mb.data_parallel_table([rank0, rank1], alone, 32).splitlines()[2:]
-    assert rows[0].startswith("| process 0 of 2 | 16 |") and rows[2].startswith("| one process alone | 32 |")
+    assert rows[0].startswith("| process 0 of 2 | 16 |") and rows[2].startswith(
+        "| one process alone | 32 |"
+    )
 
 
 @pytest.fixture
@@ -438,9 +520,14 @@ def test_a_failing_rank_sends_its_error_back_before_raising(data, own_environmen
 
 def test_launch_needs_a_world_size_that_divides_the_batch(data):
     x, y = data
-    with pytest.raises(ValueError, match=r"world_size must be a positive integer that divides batch_size \(32\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"world_size must be a positive integer that divides batch_size \(32\)",
+    ):
         mb.launch(x, y, batch_size=32, world_size=3)
-    with pytest.raises(ValueError, match="batch_size must divide the number of examples"):
+    with pytest.raises(
+        ValueError, match="batch_size must divide the number of examples"
+    ):
         mb.launch(x, y, batch_size=24)
 
 
@@ -455,26 +542,80 @@ def test_a_free_port_can_be_bound():
 # Bad input
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda x, y: mb.train(x, y, batch_size=0), r"batch_size must be an integer from 1 to the number of examples \(8\), got 0"),
-    (lambda x, y: mb.train(x, y, batch_size=9), r"batch_size must be an integer from 1 .* got 9"),
-    (lambda x, y: mb.train(x, y, batch_size=2.5), "batch_size must be an integer"),
-    (lambda x, y: mb.train(x, y[:-1], batch_size=4), "x and y must hold the same number of examples, got 8 and 7"),
-    (lambda x, y: mb.train_with_loader(x[:-1], y, batch_size=4), "same number of examples, got 7 and 8"),
-    (lambda x, y: mb.train_with_loader(x, y, batch_size=0), "batch_size must be an integer"),
-    (lambda x, y: mb.make_loader(x, y, batch_size=9), "batch_size must be an integer"),
-    (lambda x, y: mb.batch_gradients(x, y[:-1], START.float(), 4), "same number of examples"),
-    (lambda x, y: mb.train(x, y, batch_size=4, lr=-0.1), "lr must be positive, got -0.1"),
-    (lambda x, y: mb.train(x, y, batch_size=4, lr=float("nan")), "lr must be positive, got nan"),
-    (lambda x, y: mb.train(x, y, batch_size=4, epochs=-1), "epochs must be an integer >= 0"),
-    (lambda x, y: mb.train_accumulated(x, y, 4, 2, epochs=1.5), "epochs must be an integer >= 0"),
-    (lambda x, y: mb.train_accumulated(x, y, 4, 0), "micro must be a positive integer, got 0"),
-    (lambda x, y: mb.momentum_descent(parabola, 1.0, mu=1.0), r"momentum mu must be in \[0, 1\), got 1.0"),
-    (lambda x, y: mb.momentum_with_optim(parabola, 1.0, mu=-0.1), r"momentum mu must be in \[0, 1\)"),
-    (lambda x, y: mb.momentum_descent(parabola, 1.0, lr=0), "lr must be positive, got 0"),
-    (lambda x, y: mb.momentum_descent(parabola, 1.0, steps=-2), "steps must be an integer >= 0"),
-    (lambda x, y: mb.variance_slope([64, 128], [1.0, 0.5], fit_below=32), "need at least 2 batch sizes"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda x, y: mb.train(x, y, batch_size=0),
+            r"batch_size must be an integer from 1 to the number of examples \(8\), got 0",
+        ),
+        (
+            lambda x, y: mb.train(x, y, batch_size=9),
+            r"batch_size must be an integer from 1 .* got 9",
+        ),
+        (lambda x, y: mb.train(x, y, batch_size=2.5), "batch_size must be an integer"),
+        (
+            lambda x, y: mb.train(x, y[:-1], batch_size=4),
+            "x and y must hold the same number of examples, got 8 and 7",
+        ),
+        (
+            lambda x, y: mb.train_with_loader(x[:-1], y, batch_size=4),
+            "same number of examples, got 7 and 8",
+        ),
+        (
+            lambda x, y: mb.train_with_loader(x, y, batch_size=0),
+            "batch_size must be an integer",
+        ),
+        (
+            lambda x, y: mb.make_loader(x, y, batch_size=9),
+            "batch_size must be an integer",
+        ),
+        (
+            lambda x, y: mb.batch_gradients(x, y[:-1], START.float(), 4),
+            "same number of examples",
+        ),
+        (
+            lambda x, y: mb.train(x, y, batch_size=4, lr=-0.1),
+            "lr must be positive, got -0.1",
+        ),
+        (
+            lambda x, y: mb.train(x, y, batch_size=4, lr=float("nan")),
+            "lr must be positive, got nan",
+        ),
+        (
+            lambda x, y: mb.train(x, y, batch_size=4, epochs=-1),
+            "epochs must be an integer >= 0",
+        ),
+        (
+            lambda x, y: mb.train_accumulated(x, y, 4, 2, epochs=1.5),
+            "epochs must be an integer >= 0",
+        ),
+        (
+            lambda x, y: mb.train_accumulated(x, y, 4, 0),
+            "micro must be a positive integer, got 0",
+        ),
+        (
+            lambda x, y: mb.momentum_descent(parabola, 1.0, mu=1.0),
+            r"momentum mu must be in \[0, 1\), got 1.0",
+        ),
+        (
+            lambda x, y: mb.momentum_with_optim(parabola, 1.0, mu=-0.1),
+            r"momentum mu must be in \[0, 1\)",
+        ),
+        (
+            lambda x, y: mb.momentum_descent(parabola, 1.0, lr=0),
+            "lr must be positive, got 0",
+        ),
+        (
+            lambda x, y: mb.momentum_descent(parabola, 1.0, steps=-2),
+            "steps must be an integer >= 0",
+        ),
+        (
+            lambda x, y: mb.variance_slope([64, 128], [1.0, 0.5], fit_below=32),
+            "need at least 2 batch sizes",
+        ),
+    ],
+)
 def test_bad_arguments_raise_a_clear_value_error(call, message):
     x, y = mb.make_data(n=8)
     with pytest.raises(ValueError, match=message):
@@ -488,7 +629,9 @@ def test_without_the_checks_bad_batch_sizes_and_labels_would_pass_silently(data)
         torch.randperm(8).split(0)
     x, y = data
     idx = torch.arange(8)
-    assert fit_line.mse(x[idx] @ START.float(), torch.cat([y, y])[idx]).isfinite()  # no error
+    assert fit_line.mse(
+        x[idx] @ START.float(), torch.cat([y, y])[idx]
+    ).isfinite()  # no error
 
 
 def test_divergence_is_a_result_not_a_crash(data):
@@ -514,37 +657,57 @@ def test_the_race_figure_draws_three_runs_and_the_minimum_in_both_themes(data):
     for theme, palette in render.PALETTES.items():
         fig = mb.plot_race(x, y, paths, theme=theme)
         assert isinstance(fig, Figure)
-        assert [len(ax.get_lines()) for ax in fig.axes] == [4, 4]  # three runs and the floor, twice
+        assert [len(ax.get_lines()) for ax in fig.axes] == [
+            4,
+            4,
+        ]  # three runs and the floor, twice
         assert len(fig.legends[0].get_texts()) == 4
         # the theme's own colours, given as values: "C0" would be resolved after the theme ends
         assert colours(fig) == {*palette["cycle"][:3], palette["fg"]}
         assert to_hex(fig.get_facecolor()) == palette["bg"]
 
 
-def test_the_variance_figure_draws_the_points_and_both_lines_in_both_themes(data64, variances):
+def test_the_variance_figure_draws_the_points_and_both_lines_in_both_themes(
+    data64, variances
+):
     x, y = data64
     for theme, palette in render.PALETTES.items():
         fig = mb.plot_variance(x, y, START, SIZES, variances, theme=theme)
         lines = fig.axes[0].get_lines()
         assert len(lines) == 3 and len(lines[2].get_xdata()) == len(SIZES)
         assert fig.axes[0].get_xscale() == "log" and fig.axes[0].get_yscale() == "log"
-        assert colours(fig) == {palette["muted"], palette["cycle"][0], palette["cycle"][1]}
+        assert colours(fig) == {
+            palette["muted"],
+            palette["cycle"][0],
+            palette["cycle"][1],
+        }
 
 
 def test_the_momentum_gif_has_a_frame_per_step_and_a_dark_variant():
     gd, mom = mb.bowl_paths(steps=6)  # a short run: cheaper to draw, same drawing code
-    frames = {theme: mb.animate_bowl(gd, mom, theme=theme) for theme in ("light", "dark")}
+    frames = {
+        theme: mb.animate_bowl(gd, mom, theme=theme) for theme in ("light", "dark")
+    }
     for f in frames.values():
-        assert len(f) == 7 and all(fr.shape == f[0].shape and fr.dtype == np.uint8 for fr in f)
-        assert f[0].shape[1] <= render.MAX_GIF_SIZE[0] and f[0].shape[0] <= render.MAX_GIF_SIZE[1]
+        assert len(f) == 7 and all(
+            fr.shape == f[0].shape and fr.dtype == np.uint8 for fr in f
+        )
+        assert (
+            f[0].shape[1] <= render.MAX_GIF_SIZE[0]
+            and f[0].shape[0] <= render.MAX_GIF_SIZE[1]
+        )
         gif = Image.open(io.BytesIO(render.gif_bytes(f)))
         assert gif.n_frames == 7
     assert not np.array_equal(frames["light"][0], frames["light"][-1])  # the balls move
     assert frames["light"][0].mean() > frames["dark"][0].mean()
-    assert len(mb.bowl_paths()[0]) <= 61  # the page's GIF: at most 60 steps and the start
+    assert (
+        len(mb.bowl_paths()[0]) <= 61
+    )  # the page's GIF: at most 60 steps and the start
 
 
-def test_the_whole_program_on_the_page_runs_when_pasted_into_a_fresh_file(tmp_path, data):
+def test_the_whole_program_on_the_page_runs_when_pasted_into_a_fresh_file(
+    tmp_path, data
+):
     out = run_program("mini-batches.md", "mini_batches.py", tmp_path)
     assert [line.split()[1] for line in out] == [str(e) for e in range(6)]
     x, y = data

@@ -1,4 +1,4 @@
-"""The home page: the seven steps drawn from fit_line.fit, the chapters in reading order, and the README's commands."""
+"""The home page: the seven steps drawn from fit_line.fit, the chapters in order, the README's commands."""
 
 import ast
 import inspect
@@ -15,25 +15,43 @@ def test_the_seven_steps_are_read_from_fit_numbered_one_to_seven():
     assert [n for n, _, _ in steps] == list(range(1, 8))
     source = inspect.getsource(fit_line.fit)
     for _, name, code in steps:
-        assert re.search(rf"{re.escape(code)}\s+#\s*\d\.\s*{name}\s*$", source, re.M), name
+        assert re.search(rf"{re.escape(code)}\s+#\s*\d\.\s*{name}\s*$", source, re.M), (
+            name
+        )
 
 
 def test_the_steps_the_figure_loops_over_are_the_body_of_fits_loop_and_no_others():
     fit = ast.parse(inspect.getsource(fit_line.fit)).body[0]
     loop = next(node for node in ast.walk(fit) if isinstance(node, ast.For))
-    inside = {node.lineno for stmt in loop.body for node in ast.walk(stmt) if hasattr(node, "lineno")}
+    inside = {
+        node.lineno
+        for stmt in loop.body
+        for node in ast.walk(stmt)
+        if hasattr(node, "lineno")
+    }
     lines = inspect.getsource(fit_line.fit).splitlines()
-    numbered = {name: i + 1 for i, line in enumerate(lines) for _, name, _ in overview.seven_steps()
-                if re.search(rf"#\s*\d\.\s*{name}\s*$", line)}
-    assert {name for name, line in numbered.items() if line in inside} == set(overview.LOOP)
+    numbered = {
+        name: i + 1
+        for i, line in enumerate(lines)
+        for _, name, _ in overview.seven_steps()
+        if re.search(rf"#\s*\d\.\s*{name}\s*$", line)
+    }
+    assert {name for name, line in numbered.items() if line in inside} == set(
+        overview.LOOP
+    )
     assert numbered["repeat"] == loop.lineno
     numbers = {name: n for n, name, _ in overview.seven_steps()}
-    assert [numbers[name] for name in overview.LOOP] == list(range(numbers[overview.LOOP[0]],
-                                                                    numbers[overview.LOOP[-1]] + 1))
+    assert [numbers[name] for name in overview.LOOP] == list(
+        range(numbers[overview.LOOP[0]], numbers[overview.LOOP[-1]] + 1)
+    )
 
 
 def test_a_loop_without_seven_numbered_steps_is_a_value_error(monkeypatch):
-    monkeypatch.setattr(fit_line, "loop_steps", lambda: [(1, "initialise", "a = 0"), (3, "loss", "l = 0")])
+    monkeypatch.setattr(
+        fit_line,
+        "loop_steps",
+        lambda: [(1, "initialise", "a = 0"), (3, "loss", "l = 0")],
+    )
     with pytest.raises(ValueError, match=r"steps 1 to 7 once each, found \[1, 3\]"):
         overview.seven_steps()
 
@@ -72,7 +90,11 @@ def test_the_home_page_shows_the_seven_steps_figure(site):
 
 
 def test_the_home_page_lists_every_chapter_in_the_navs_reading_order(site):
-    table = re.search(r"<h2 id=\"chapters-in-reading-order\">.*?<table>(.*?)</table>", home(site), re.S)[1]
+    table = re.search(
+        r"<h2 id=\"chapters-in-reading-order\">.*?<table>(.*?)</table>",
+        home(site),
+        re.S,
+    )[1]
     listed = re.findall(r'<td><a href="([^"]+)/">', table)
     urls = [url.strip("/") for _, url in chapters()]
     assert listed == urls

@@ -35,24 +35,35 @@ def figures_dir(tmp_path, monkeypatch):
 
 def test_figure_writes_a_file_per_theme_and_returns_img_tags_for_both(figures_dir):
     out = render.figure(tiny_plot, name="tiny", alt="A line that dips and rises.")
-    assert sorted(p.name for p in figures_dir.iterdir()) == ["tiny-dark.svg", "tiny-light.svg"]
+    assert sorted(p.name for p in figures_dir.iterdir()) == [
+        "tiny-dark.svg",
+        "tiny-light.svg",
+    ]
     imgs = re.findall(r"<img [^>]*>", out)
     assert [re.search(r'src="([^"]+)"', i)[1] for i in imgs] == [
-        "figures/tiny-light.svg#only-light", "figures/tiny-dark.svg#only-dark"]
+        "figures/tiny-light.svg#only-light",
+        "figures/tiny-dark.svg#only-dark",
+    ]
     for img in imgs:
         assert 'alt="A line that dips and rises."' in img
-        assert 'width="300"' in img and 'height="200"' in img and 'loading="lazy"' in img
+        assert (
+            'width="300"' in img and 'height="200"' in img and 'loading="lazy"' in img
+        )
     assert "base64" not in out and "data:" not in out
 
 
 def test_light_and_dark_files_differ(figures_dir):
     render.figure(tiny_plot, name="tiny", alt="x", fmt="png")
-    assert (figures_dir / "tiny-light.png").read_bytes() != (figures_dir / "tiny-dark.png").read_bytes()
+    assert (figures_dir / "tiny-light.png").read_bytes() != (
+        figures_dir / "tiny-dark.png"
+    ).read_bytes()
 
 
 @pytest.mark.parametrize("fmt", ["svg", "png"])
 def test_same_figure_gives_the_same_bytes(fmt):
-    assert render.figure_bytes(tiny_plot("light"), fmt) == render.figure_bytes(tiny_plot("light"), fmt)
+    assert render.figure_bytes(tiny_plot("light"), fmt) == render.figure_bytes(
+        tiny_plot("light"), fmt
+    )
 
 
 def test_gif_decodes_to_the_frames_that_were_drawn():
@@ -62,15 +73,21 @@ def test_gif_decodes_to_the_frames_that_were_drawn():
     for i, frame in enumerate(frames):
         gif.seek(i)
         decoded = np.asarray(gif.convert("RGB"))
-        assert np.abs(decoded.astype(int) - frame).max() <= 8, f"frame {i} decodes wrongly"
+        assert np.abs(decoded.astype(int) - frame).max() <= 8, (
+            f"frame {i} decodes wrongly"
+        )
     assert gif.info["loop"] == 0
 
 
 def test_gif_is_reproducible_and_unchanged_pixels_cost_little():
     # a noisy background that never changes, so that a full frame is expensive to store
     rng = np.random.default_rng(0)
-    background = (rng.integers(0, 8, size=(200, 300, 1)) * 32).repeat(3, axis=2).astype(np.uint8)
-    frames = [np.where(dot > 0, dot, background) for dot in moving_dot(n=30, size=(200, 300))]
+    background = (
+        (rng.integers(0, 8, size=(200, 300, 1)) * 32).repeat(3, axis=2).astype(np.uint8)
+    )
+    frames = [
+        np.where(dot > 0, dot, background) for dot in moving_dot(n=30, size=(200, 300))
+    ]
     gif = render.gif_bytes(frames)
     assert gif == render.gif_bytes(frames)
     one_frame = len(render.gif_bytes([frames[0], frames[0]]))
@@ -78,8 +95,13 @@ def test_gif_is_reproducible_and_unchanged_pixels_cost_little():
 
 
 def test_animation_writes_gifs_for_both_themes(figures_dir):
-    out = render.animation(lambda theme: moving_dot(), name="dot", alt="A square moves right.")
-    assert sorted(p.name for p in figures_dir.iterdir()) == ["dot-dark.gif", "dot-light.gif"]
+    out = render.animation(
+        lambda theme: moving_dot(), name="dot", alt="A square moves right."
+    )
+    assert sorted(p.name for p in figures_dir.iterdir()) == [
+        "dot-dark.gif",
+        "dot-light.gif",
+    ]
     assert 'width="60" height="40"' in out
 
 
@@ -92,39 +114,82 @@ def sloped(value, theme):
 
 def test_slider_draws_every_value_in_both_themes_and_shows_only_the_start(figures_dir):
     values = [0.5, 1.0, 2.0]
-    out = render.slider(sloped, values, name="s", label="slope", start=1,
-                        alt=[f"A line of slope {v} through 2 points." for v in values])
+    out = render.slider(
+        sloped,
+        values,
+        name="s",
+        label="slope",
+        start=1,
+        alt=[f"A line of slope {v} through 2 points." for v in values],
+    )
     assert sorted(p.name for p in figures_dir.iterdir()) == [
-        f"s-{i}-{t}.svg" for i in range(3) for t in ("dark", "light")]
+        f"s-{i}-{t}.svg" for i in range(3) for t in ("dark", "light")
+    ]
     imgs = re.findall(r"<img [^>]*>", out)
     assert len(imgs) == 6
     shown = [i for i in imgs if " hidden" not in i]
     assert [re.search(r'src="([^"]+)"', i)[1] for i in shown] == [
-        "figures/s-1-light.svg#only-light", "figures/s-1-dark.svg#only-dark"]
+        "figures/s-1-light.svg#only-light",
+        "figures/s-1-dark.svg#only-dark",
+    ]
     assert all('alt="A line of slope 1.0 through 2 points."' in i for i in shown)
     assert 'type="range" min="0" max="2" step="1" value="1"' in out
-    assert "<output>1</output>" in out and 'data-labels="[&quot;0.5&quot;, &quot;1&quot;, &quot;2&quot;]"' in out
-    assert (figures_dir / "s-0-light.svg").read_bytes() != (figures_dir / "s-2-light.svg").read_bytes()
+    assert (
+        "<output>1</output>" in out
+        and 'data-labels="[&quot;0.5&quot;, &quot;1&quot;, &quot;2&quot;]"' in out
+    )
+    assert (figures_dir / "s-0-light.svg").read_bytes() != (
+        figures_dir / "s-2-light.svg"
+    ).read_bytes()
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: render.slider(sloped, [1.0], name="s", label="x", alt=["a"]), "at least 2 values"),
-    (lambda: render.slider(sloped, [1.0, 2.0], name="s", label="x", alt=["a"]), "one alt text"),
-    (lambda: render.slider(sloped, [1.0, 2.0], name="s", label="x", alt=["a", " "]), "needs alt"),
-    (lambda: render.slider(sloped, [1.0, 2.0], name="s", label="x", alt=["a", "b"], start=2),
-     "start must index one of the 2 values"),
-    (lambda: render.slider(sloped, [1.0, 2.0], name="s", label="", alt=["a", "b"]), "needs a label"),
-    (lambda: render.gif_bytes(moving_dot(n=1)), "at least 2 frames"),
-    (lambda: render.gif_bytes([np.zeros((4, 4, 3)), np.zeros((5, 4, 3))]), "same"),
-    (lambda: render.gif_bytes(moving_dot(), fps=0), "fps must be positive"),
-    (lambda: render.gif_bytes(moving_dot(n=render.MAX_GIF_FRAMES + 1)), "at most 150 frames"),
-    (lambda: render.gif_bytes(moving_dot(size=(460, 60))), "at most 800x450 pixels, got 60x460"),
-    (lambda: render.gif_bytes(moving_dot(), colors=300), "colors must be between"),
-    (lambda: render.style("sepia"), "theme must be one of"),
-    (lambda: render.figure_bytes(tiny_plot("light"), "jpg"), "fmt must be"),
-    (lambda: render.figure(tiny_plot, name="has space", alt="x"), "name must be"),
-    (lambda: render.figure(tiny_plot, name="ok", alt="  "), "needs alt text"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda: render.slider(sloped, [1.0], name="s", label="x", alt=["a"]),
+            "at least 2 values",
+        ),
+        (
+            lambda: render.slider(sloped, [1.0, 2.0], name="s", label="x", alt=["a"]),
+            "one alt text",
+        ),
+        (
+            lambda: render.slider(
+                sloped, [1.0, 2.0], name="s", label="x", alt=["a", " "]
+            ),
+            "needs alt",
+        ),
+        (
+            lambda: render.slider(
+                sloped, [1.0, 2.0], name="s", label="x", alt=["a", "b"], start=2
+            ),
+            "start must index one of the 2 values",
+        ),
+        (
+            lambda: render.slider(
+                sloped, [1.0, 2.0], name="s", label="", alt=["a", "b"]
+            ),
+            "needs a label",
+        ),
+        (lambda: render.gif_bytes(moving_dot(n=1)), "at least 2 frames"),
+        (lambda: render.gif_bytes([np.zeros((4, 4, 3)), np.zeros((5, 4, 3))]), "same"),
+        (lambda: render.gif_bytes(moving_dot(), fps=0), "fps must be positive"),
+        (
+            lambda: render.gif_bytes(moving_dot(n=render.MAX_GIF_FRAMES + 1)),
+            "at most 150 frames",
+        ),
+        (
+            lambda: render.gif_bytes(moving_dot(size=(460, 60))),
+            "at most 800x450 pixels, got 60x460",
+        ),
+        (lambda: render.gif_bytes(moving_dot(), colors=300), "colors must be between"),
+        (lambda: render.style("sepia"), "theme must be one of"),
+        (lambda: render.figure_bytes(tiny_plot("light"), "jpg"), "fmt must be"),
+        (lambda: render.figure(tiny_plot, name="has space", alt="x"), "name must be"),
+        (lambda: render.figure(tiny_plot, name="ok", alt="  "), "needs alt text"),
+    ],
+)
 def test_bad_arguments_raise_a_clear_value_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()

@@ -37,7 +37,9 @@ def test_every_page_in_the_nav_is_built(site):
     urls = [url for _, url in nav_pages()]
     assert urls[:2] == ["", "fit-a-line/"]
     for url in urls:
-        assert (site / url / "index.html").is_file(), f"{url} is in the nav but was not built"
+        assert (site / url / "index.html").is_file(), (
+            f"{url} is in the nav but was not built"
+        )
 
 
 def test_every_image_is_a_file_in_the_site_with_alt_text_and_a_size(site):
@@ -49,20 +51,40 @@ def test_every_image_is_a_file_in_the_site_with_alt_text_and_a_size(site):
                 continue
             images += 1
             src = attrs.get("src", "")
-            assert not src.startswith("data:"), f"{page_url}: an image is inlined as base64"
+            assert not src.startswith("data:"), (
+                f"{page_url}: an image is inlined as base64"
+            )
             target = urlsplit(urljoin(page_url, src)).path
-            assert (site / target.lstrip("/")).is_file(), f"{page_url}: {src} does not exist"
+            assert (site / target.lstrip("/")).is_file(), (
+                f"{page_url}: {src} does not exist"
+            )
             assert attrs.get("alt", "").strip(), f"{page_url}: {src} has no alt text"
-            assert attrs.get("width") and attrs.get("height"), f"{page_url}: {src} has no size"
+            assert attrs.get("width") and attrs.get("height"), (
+                f"{page_url}: {src} has no size"
+            )
     assert images >= 6  # the chapter's three figures, each in two themes
 
 
 def test_every_figure_has_a_light_and_a_dark_variant(site):
     for page, tags in pages(site):
-        srcs = [attrs["src"] for tag, attrs in tags if tag == "img" and "figures/" in attrs["src"]]
-        light = sorted(s.replace("-light.", "-?.").removesuffix("#only-light") for s in srcs if s.endswith("#only-light"))
-        dark = sorted(s.replace("-dark.", "-?.").removesuffix("#only-dark") for s in srcs if s.endswith("#only-dark"))
-        assert light == dark and len(light) * 2 == len(srcs), f"{page}: unpaired figure variants"
+        srcs = [
+            attrs["src"]
+            for tag, attrs in tags
+            if tag == "img" and "figures/" in attrs["src"]
+        ]
+        light = sorted(
+            s.replace("-light.", "-?.").removesuffix("#only-light")
+            for s in srcs
+            if s.endswith("#only-light")
+        )
+        dark = sorted(
+            s.replace("-dark.", "-?.").removesuffix("#only-dark")
+            for s in srcs
+            if s.endswith("#only-dark")
+        )
+        assert light == dark and len(light) * 2 == len(srcs), (
+            f"{page}: unpaired figure variants"
+        )
 
 
 def test_nothing_is_requested_from_another_host(site):
@@ -71,7 +93,8 @@ def test_nothing_is_requested_from_another_host(site):
             for attr in ("src", "href", "srcset"):
                 url = attrs.get(attr, "")
                 assert not urlsplit(url).netloc and not url.startswith("//"), (
-                    f"{page.relative_to(site)}: <{tag} {attr}={url!r}> points at another host")
+                    f"{page.relative_to(site)}: <{tag} {attr}={url!r}> points at another host"
+                )
 
 
 GIF_BUDGET = 300_000
@@ -81,11 +104,16 @@ PAGE_IMAGES_BUDGET = 1_500_000
 def test_images_stay_within_their_budgets(site):
     for page, tags in pages(site):
         page_url = "/" + page.relative_to(site).as_posix()
-        files = {site / urlsplit(urljoin(page_url, attrs["src"])).path.lstrip("/")
-                 for tag, attrs in tags if tag == "img"}
+        files = {
+            site / urlsplit(urljoin(page_url, attrs["src"])).path.lstrip("/")
+            for tag, attrs in tags
+            if tag == "img"
+        }
         for f in files:
             if f.suffix == ".gif":
-                assert f.stat().st_size <= GIF_BUDGET, f"{f.name} is {f.stat().st_size} bytes"
+                assert f.stat().st_size <= GIF_BUDGET, (
+                    f"{f.name} is {f.stat().st_size} bytes"
+                )
         total = sum(f.stat().st_size for f in files)
         assert total <= PAGE_IMAGES_BUDGET, f"{page_url} loads {total} bytes of images"
 
@@ -95,9 +123,13 @@ def test_a_cold_build_gives_byte_identical_images(site, site_again):
     # (or a first cold build, on a fresh clone): the images must not depend on when or where a
     # block ran
     images = sorted(p.relative_to(site) for p in (site / "figures").iterdir())
-    assert images == sorted(p.relative_to(site_again) for p in (site_again / "figures").iterdir())
+    assert images == sorted(
+        p.relative_to(site_again) for p in (site_again / "figures").iterdir()
+    )
     for image in images:
-        assert (site / image).read_bytes() == (site_again / image).read_bytes(), f"{image} differs"
+        assert (site / image).read_bytes() == (site_again / image).read_bytes(), (
+            f"{image} differs"
+        )
 
 
 def test_math_is_rendered_to_mathml_at_build_time(site):
@@ -113,8 +145,12 @@ def test_every_figures_alt_text_states_what_it_shows_with_numbers_from_the_run(s
             if tag == "img" and "figures/" in attrs.get("src", ""):
                 figures += 1
                 alt = attrs["alt"]
-                assert len(alt.split()) >= 12, f"{page.name}: alt text too short to describe: {alt!r}"
-                assert any(c.isdigit() for c in alt), f"{page.name}: alt text has no numbers: {alt!r}"
+                assert len(alt.split()) >= 12, (
+                    f"{page.name}: alt text too short to describe: {alt!r}"
+                )
+                assert any(c.isdigit() for c in alt), (
+                    f"{page.name}: alt text has no numbers: {alt!r}"
+                )
     assert figures
 
 
@@ -122,11 +158,16 @@ def test_no_broken_internal_link(site_url, tmp_path):
     # LinkChecker crawls every page from the home page, generated output included, and fails on
     # any link to a page or file that is not there (a warning or an error makes it exit non-zero).
     config = tmp_path / "linkcheckerrc"
-    config.write_text("[checking]\nmaxrequestspersecond=1000\n\n[filtering]\ncheckextern=0\n\n"
-                      "[output]\nstatus=0\n")
+    config.write_text(
+        "[checking]\nmaxrequestspersecond=1000\n\n[filtering]\ncheckextern=0\n\n"
+        "[output]\nstatus=0\n"
+    )
     result = subprocess.run(
         [sys.executable, "-m", "linkcheck", "--config", str(config), site_url],
-        capture_output=True, text=True, timeout=300,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
     checked = re.search(r"(\d+) links? in (\d+) URLs? checked", result.stdout)
@@ -187,11 +228,14 @@ def sliders(site_dir):
     found = []
     for page in sorted(site_dir.rglob("*.html")):
         text = page.read_text()
-        for figure in re.findall(r'<figure class="sgd-figure sgd-slider".*?</figure>', text, re.S):
+        for figure in re.findall(
+            r'<figure class="sgd-figure sgd-slider".*?</figure>', text, re.S
+        ):
             frames = {}
             for img in re.findall(r"<img [^>]*>", figure):
-                frames.setdefault(int(re.search(r'data-frame="(\d+)"', img)[1]), []).append(
-                    re.search(r'src="([^"#]+)', img)[1])
+                frames.setdefault(
+                    int(re.search(r'data-frame="(\d+)"', img)[1]), []
+                ).append(re.search(r'src="([^"#]+)', img)[1])
             top = int(re.search(r'type="range" min="0" max="(\d+)"', figure)[1])
             found.append((page, re.search(r'id="([^"]+)"', figure)[1], frames, top))
     return found
@@ -199,36 +243,132 @@ def sliders(site_dir):
 
 def test_every_slider_carries_every_frame_it_switches_between(site):
     found = sliders(site)
-    assert found or not any(url == "learning-rate/" for _, url in nav_pages()), "the slider is gone"
+    assert found or not any(url == "learning-rate/" for _, url in nav_pages()), (
+        "the slider is gone"
+    )
     for page, name, frames, top in found:
-        assert sorted(frames) == list(range(top + 1)), f"{name}: the slider's range and its frames differ"
+        assert sorted(frames) == list(range(top + 1)), (
+            f"{name}: the slider's range and its frames differ"
+        )
         for index, srcs in frames.items():
-            assert len(srcs) == 2, f"{name}: frame {index} needs a light and a dark image"
+            assert len(srcs) == 2, (
+                f"{name}: frame {index} needs a light and a dark image"
+            )
             for src in srcs:
-                assert (page.parent / src).resolve().is_file(), f"{name}: {src} is not in the site"
+                assert (page.parent / src).resolve().is_file(), (
+                    f"{name}: {src} is not in the site"
+                )
 
 
 CHAPTERS = chapters()
 
 
 @pytest.mark.parametrize("title,url", CHAPTERS)
-def test_each_chapter_ends_with_what_produced_it_and_the_test_file_that_checks_it(site, title, url):
+def test_each_chapter_ends_with_what_produced_it_and_the_test_file_that_checks_it(
+    site, title, url
+):
     import hooks
 
-    article = (site / url / "index.html").read_text().split("<article", 1)[1].split("</article>", 1)[0]
+    article = (
+        (site / url / "index.html")
+        .read_text()
+        .split("<article", 1)[1]
+        .split("</article>", 1)[0]
+    )
     last = re.findall(r"<p\b[^>]*>.*?</p>", article, re.S)[-1]
-    assert 'class="sgd-provenance"' in last, f"{url}: the last paragraph is not the provenance line"
-    assert f"Python {sys.version.split()[0]}" in last and f"torch {metadata.version('torch')}" in last
-    assert re.search(r"build of (\d{4}-\d\d-\d\d)", last)[1] in {hooks.build_date(), *_yesterday()}
-    module = hooks.chapter_module((ROOT / "docs" / (url.strip("/") + ".md")).read_text())
+    assert 'class="sgd-provenance"' in last, (
+        f"{url}: the last paragraph is not the provenance line"
+    )
+    assert (
+        f"Python {sys.version.split()[0]}" in last
+        and f"torch {metadata.version('torch')}" in last
+    )
+    assert re.search(r"build of (\d{4}-\d\d-\d\d)", last)[1] in {
+        hooks.build_date(),
+        *_yesterday(),
+    }
+    module = hooks.chapter_module(
+        (ROOT / "docs" / (url.strip("/") + ".md")).read_text()
+    )
     test_file = f"tests/test_{module}.py"
-    assert f'href="https://github.com/example-owner/sgd-by-example/blob/main/{test_file}"' in last
-    assert re.search(rf"^from snippets import .*\b{module}\b|^import snippets\.{module}\b",
-                     (ROOT / test_file).read_text(), re.M), f"{test_file} does not test snippets/{module}.py"
+    assert (
+        f'href="https://github.com/example-owner/sgd-by-example/blob/main/{test_file}"'
+        in last
+    )
+    assert re.search(
+        rf"^from snippets import .*\b{module}\b|^import snippets\.{module}\b",
+        (ROOT / test_file).read_text(),
+        re.M,
+    ), f"{test_file} does not test snippets/{module}.py"
 
 
 def _yesterday():
     """The day before today: a build started before midnight may be looked at after it."""
     import datetime
 
-    return {(datetime.datetime.now(datetime.timezone.utc).date() - datetime.timedelta(days=1)).isoformat()}
+    return {
+        (
+            datetime.datetime.now(datetime.UTC).date() - datetime.timedelta(days=1)
+        ).isoformat()
+    }
+
+
+def test_the_header_links_the_repository_without_asking_githubs_api(site):
+    for page in [site / "index.html", site / "fit-a-line" / "index.html"]:
+        text = page.read_text()
+        link = re.search(
+            r'<a href="([^"]+)" title="[^"]*" class="md-source"[^>]*>', text
+        )
+        assert link and link[1] == "https://github.com/example-owner/sgd-by-example", (
+            page
+        )
+        assert (
+            'data-md-component="source"' not in text
+        )  # Material's script would fetch the stars
+
+
+@pytest.mark.parametrize("title,url", CHAPTERS)
+def test_each_chapter_can_be_edited_and_previewed_as_a_link(site, title, url):
+    text = (site / url / "index.html").read_text()
+    page = url.strip("/")
+    edit = f"https://github.com/example-owner/sgd-by-example/edit/main/docs/{page}.md"
+    assert f'href="{edit}"' in text, f"{url}: no edit link"
+    description = re.search(r'<meta property="og:description" content="([^"]+)"', text)[
+        1
+    ]
+    assert (
+        description == re.search(r'<meta name="description" content="([^"]+)"', text)[1]
+    )
+    assert len(description.split()) >= 8 and "notebook" not in description, description
+    image = re.search(r'<meta property="og:image" content="([^"]+)"', text)[1]
+    assert (site / url / image).resolve().is_file(), (
+        f"{url}: the preview image {image} is missing"
+    )
+    assert image.endswith((".png", ".gif")), "link previews do not show SVG"
+    alt = re.search(r'<meta property="og:image:alt" content="([^"]+)"', text)[1]
+    assert alt in text.replace(f'content="{alt}"', ""), (
+        "the preview's alt text is its figure's"
+    )
+
+
+def test_notebook_pages_offer_no_edit_link_because_notebooks_are_generated(site):
+    text = (site / "notebooks" / "fit-a-line" / "index.html").read_text()
+    assert "/edit/main/" not in text
+
+
+def test_every_page_says_the_licences_in_its_footer(site):
+    licence = (site / "licence" / "index.html").read_text()
+    for anchor in ("the-code-mit-no-attribution", "the-prose-and-the-figures-cc-by-40"):
+        assert f'id="{anchor}"' in licence
+    assert "MIT No Attribution" in licence and "Permission is hereby granted" in licence
+    for page in site.rglob("index.html"):
+        footer = (
+            page.read_text()
+            .split('<div class="md-copyright">', 1)[1]
+            .split("</div>\n</div>", 1)[0]
+        )
+        assert "MIT-0" in footer and "CC BY 4.0" in footer, page
+        href = re.search(r'<a href="([^"]+)#the-code-mit-no-attribution">', footer)[1]
+        assert (page.parent / href / "index.html").resolve() == (
+            site / "licence" / "index.html"
+        ), page

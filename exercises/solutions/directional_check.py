@@ -21,8 +21,9 @@ def directional_check(f, g, a, h=1e-5, directions=5, seed=0):
     if directions < 1:
         raise ValueError(f"directions must be at least 1, got {directions!r}")
     if g.shape != a.shape:
-        raise ValueError(f"g must have a's shape {tuple(a.shape)}, "
-                         f"got {tuple(g.shape)}")
+        raise ValueError(
+            f"g must have a's shape {tuple(a.shape)}, got {tuple(g.shape)}"
+        )
     gen = torch.Generator().manual_seed(seed)
     worst = 0.0
     for _ in range(directions):

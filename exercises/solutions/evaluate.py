@@ -1,4 +1,5 @@
 """Exercise for docs/digits.md, section The training loop."""
+
 import torch
 
 
@@ -30,7 +31,7 @@ def evaluate(model, loader, loss_fn):
                 correct += (logits.argmax(dim=1) == yb).sum().item()
                 n += len(yb)
     finally:
-        model.train(was_training)                   # as we found it
+        model.train(was_training)  # as we found it
     if n == 0:
         raise ValueError("the loader yielded no examples")
     return total_loss / n, correct / n

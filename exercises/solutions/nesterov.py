@@ -1,4 +1,5 @@
 """Exercise for docs/mini-batches.md, section Momentum: one step of Nesterov momentum, by hand."""
+
 import torch
 
 
@@ -20,7 +21,7 @@ def nesterov_step(params, velocities, lr, mu):
         raise ValueError(f"lr must be positive, got {lr}")
     if not 0 <= mu < 1:
         raise ValueError(f"momentum mu must be in [0, 1), got {mu}")
-    with torch.no_grad():                   # an update, not part of the graph
+    with torch.no_grad():  # an update, not part of the graph
         for p, v in zip(params, velocities):
-            v.mul_(mu).add_(p.grad)         # in place: the caller's buffer keeps it
+            v.mul_(mu).add_(p.grad)  # in place: the caller's buffer keeps it
             p.sub_(lr * (p.grad + mu * v))  # the new v: step from where v is taking us

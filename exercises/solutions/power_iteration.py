@@ -24,6 +24,6 @@ def estimate_cliff(grad, a, iters=100, seed=0):
     g0 = grad(a)
     for _ in range(iters):
         hv = grad(a + v) - g0  # H v, from two gradients
-        v = hv / hv.norm()     # keep the direction, or v overflows
+        v = hv / hv.norm()  # keep the direction, or v overflows
     l_max = (grad(a + v) - g0).norm()
     return 2 / l_max.item()

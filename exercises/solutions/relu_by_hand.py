@@ -1,4 +1,5 @@
 """Exercise for docs/nonlinearity.md, section A sum of bent lines: a ReLU network set by hand."""
+
 import torch
 from torch import nn
 
@@ -20,17 +21,28 @@ def piecewise_linear_network(knots, values):
     if x.ndim != 1 or len(x) < 2:
         raise ValueError(f"need at least two knots in a 1-d list, got {knots!r}")
     if y.shape != x.shape:
-        raise ValueError(f"need one value per knot, got {len(x)} knots and {y.numel()} values")
+        raise ValueError(
+            f"need one value per knot, got {len(x)} knots and {y.numel()} values"
+        )
     if not (x.diff() > 0).all():
         raise ValueError(f"knots must be strictly increasing, got {x.tolist()}")
     n = len(x)
-    slopes = y.diff() / x.diff()                       # one per piece
-    turns = torch.cat([slopes[:1], slopes.diff()])     # slope added at each knot but the last
+    slopes = y.diff() / x.diff()  # one per piece
+    # the slope added at each knot but the last
+    turns = torch.cat([slopes[:1], slopes.diff()])
     net = nn.Sequential(nn.Linear(1, n), nn.ReLU(), nn.Linear(n, 1)).double()
     with torch.no_grad():
         # unit 0: relu(x_0 - x), on to the left of the first knot, carries the first slope there
-        net[0].weight[0, 0], net[0].bias[0], net[2].weight[0, 0] = -1.0, x[0], -slopes[0]
+        net[0].weight[0, 0], net[0].bias[0], net[2].weight[0, 0] = (
+            -1.0,
+            x[0],
+            -slopes[0],
+        )
         # unit i + 1: relu(x - x_i), on to the right of knot i, adds the turn of the slope there
-        net[0].weight[1:, 0], net[0].bias[1:], net[2].weight[0, 1:] = 1.0, -x[:-1], turns
-        net[2].bias[0] = y[0]                          # every unit is zero at x_0
+        net[0].weight[1:, 0], net[0].bias[1:], net[2].weight[0, 1:] = (
+            1.0,
+            -x[:-1],
+            turns,
+        )
+        net[2].bias[0] = y[0]  # every unit is zero at x_0
     return net

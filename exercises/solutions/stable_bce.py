@@ -15,8 +15,10 @@ def bce_with_logits(z, y):
     and float64.
     """
     if z.shape != y.shape:
-        raise ValueError(f"z and y must have the same shape, got "
-                         f"{tuple(z.shape)} and {tuple(y.shape)}")
+        raise ValueError(
+            f"z and y must have the same shape, got "
+            f"{tuple(z.shape)} and {tuple(y.shape)}"
+        )
     # log(1 + e^z) = max(z, 0) + log(1 + e^-|z|), and e^-|z| is never above 1.
     # max(z, 0) is written (z + |z|) / 2 so that autograd's slope at z = 0 is 1/2.
     softplus = (z + z.abs()) / 2 + torch.log1p(torch.exp(-z.abs()))

@@ -1,4 +1,5 @@
 """Exercise for docs/validation-set.md, section How to hold data back."""
+
 import torch
 
 
@@ -20,10 +21,12 @@ def standardise(x_train, x_val):
     standard deviation is 0).
     """
     if x_train.shape[1:] != x_val.shape[1:]:
-        raise ValueError(f"x_train has {x_train.shape[1:]} features, x_val "
-                         f"{x_val.shape[1:]}; they must match")
+        raise ValueError(
+            f"x_train has {x_train.shape[1:]} features, x_val "
+            f"{x_val.shape[1:]}; they must match"
+        )
     m, s = x_train.mean(dim=0), x_train.std(dim=0)  # the training part only
     if (s == 0).any():
         constant = torch.nonzero(s == 0).flatten().tolist()
         raise ValueError(f"features {constant} are constant in x_train")
-    return (x_train - m) / s, (x_val - m) / s        # the same m and s
+    return (x_train - m) / s, (x_val - m) / s  # the same m and s
