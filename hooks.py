@@ -480,10 +480,11 @@ def on_config(config):
         sys.path.insert(0, str(ROOT))
     markdown_exec.formatters["python"] = format_python
     repository, branch = github(config)
-    if (
-        repository
-    ):  # "edit this page" opens the page's source on the branch the site is built from
+    if repository:
+        # "edit this page" opens the page's source on the branch the site is built from, and the
+        # header names the repository (MkDocs would say "GitHub")
         config["edit_uri"] = f"edit/{branch}/{Path(config['docs_dir']).name}/"
+        config["repo_name"] = repository
     glossary = Path(config["docs_dir"]) / GLOSSARY
     if glossary.is_file():
         abbreviations = glossary_abbreviations(glossary_entries(glossary.read_text()))
