@@ -81,37 +81,28 @@ def test_torch_is_locked_to_its_cpu_build():
     )
 
 
-def test_ruff_finds_nothing():
+def tool(*args):
+    """Run one of the environment's tools from the repository's root; assert it found nothing."""
     result = subprocess.run(
-        [BIN / "ruff", "check", "--no-cache", "."],
+        [BIN / args[0], *args[1:]],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
     )
     assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+
+
+def test_ruff_finds_nothing():
+    tool("ruff", "check", "--no-cache", ".")
 
 
 def test_the_code_is_formatted():
-    result = subprocess.run(
-        [BIN / "ruff", "format", "--check", "--no-cache", "."],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+    tool("ruff", "format", "--check", "--no-cache", ".")
 
 
 def test_zizmor_finds_nothing_at_medium_severity_or_above():
-    result = subprocess.run(
-        [BIN / "zizmor", "--offline", "--min-severity", "medium", ".github/"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-2000:]
+    tool("zizmor", "--offline", "--min-severity", "medium", ".github/")
 
 
 def test_pyproject_configures_the_tools_and_installs_nothing():
