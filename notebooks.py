@@ -8,19 +8,19 @@ cannot say anything the page does not. Run `python notebooks.py` after changing 
 """
 
 import json
-import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent
-DOCS = ROOT / "docs"
+from sitebuild.sources import (
+    DOCS,
+    ROOT,
+    WHOLE_PROGRAM,
+    includes_by_heading,
+    section_source,
+    whole_program,
+)
+
 NOTEBOOKS = DOCS / "notebooks"
-WHOLE_PROGRAM = "The whole program"
-INCLUDE = re.compile(
-    r'^(?P<indent>\s*)--8<-- "(?P<file>[^":]+)(?::(?P<section>[\w-]+))?"\s*$'
-)  # as pymdownx.snippets
-HEADING = re.compile(r"^(#{1,3}) (.+?)\s*$")
-FENCE = re.compile(r"^\s*```")
 
 
 def chapters():
@@ -33,44 +33,6 @@ def chapters():
         (page, title)
         for page, title in pages
         if f"## {WHOLE_PROGRAM}" in (DOCS / page).read_text()
-    ]
-
-
-def section_source(file, name):
-    """The lines of `file` between `# --8<-- [start:name]` and `[end:name]`, as a page shows them."""
-    lines = (ROOT / file).read_text().splitlines()
-    # pymdownx.snippets finds a marker anywhere on its line: an end marker may be indented in its def
-    markers = [line.strip() for line in lines]
-    start, end = (
-        markers.index(f"# --8<-- [start:{name}]"),
-        markers.index(f"# --8<-- [end:{name}]"),
-    )
-    return "\n".join(lines[start + 1 : end])
-
-
-def includes_by_heading(page):
-    """[(heading, file, section)] for every snippet include on `page`, in order, outside its whole program."""
-    found, heading, in_whole_program = [], None, False
-    for line in (DOCS / page).read_text().splitlines():
-        if (match := HEADING.match(line)) and len(match[1]) == 2:
-            heading, in_whole_program = match[2], match[2] == WHOLE_PROGRAM
-        elif (
-            heading
-            and (match := INCLUDE.match(line))
-            and match["section"]
-            and not in_whole_program
-        ):
-            found.append((heading, match["file"], match["section"]))
-    return found
-
-
-def whole_program(page):
-    """[(file, section)] of the whole program's includes on `page`, in order."""
-    text = (DOCS / page).read_text().split(f"## {WHOLE_PROGRAM}", 1)[1]
-    return [
-        (m["file"], m["section"])
-        for line in text.splitlines()
-        if (m := INCLUDE.match(line)) and m["section"]
     ]
 
 

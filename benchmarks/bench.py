@@ -100,12 +100,12 @@ NOTEBOOK_RUNS = """
 import json, sys, time
 from pathlib import Path
 sys.path.insert(0, ".")
-import hooks  # imports what the build imports before it runs a notebook
+from sitebuild import runner  # what the build's workers run a notebook with
 import nbclient, nbformat
 import torch, torch._dynamo  # the build's workers have these loaded before a notebook starts
 for path in sorted(Path("docs/notebooks").glob("*.ipynb")):
     start = time.perf_counter()
-    hooks.execute_notebook(path.read_text(), path.name)
+    runner.run_notebook(path.read_text(), path.name, "docs")
     ours = time.perf_counter() - start
     start = time.perf_counter()
     nbclient.NotebookClient(nbformat.read(path, as_version=4), timeout=600, kernel_name="python3",

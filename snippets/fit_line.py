@@ -170,11 +170,11 @@ def plot_fit(x, y, path, theme="light"):
 def least_squares(x, y):
     """Return the best possible a and its loss, solved directly (no descent) by torch.linalg.lstsq.
 
-    Solved in float64: in float32 the solver's last bits vary from call to call, and a figure
-    drawn from it would too.
+    Solved in float64 with the SVD driver "gelsd": in float32, or with the default driver, the
+    solver's last bits vary from one process to the next, and a page printing them would too.
     """
     x64, y64 = x.double(), y.double()
-    a = torch.linalg.lstsq(x64, y64.unsqueeze(1)).solution.squeeze(1)
+    a = torch.linalg.lstsq(x64, y64.unsqueeze(1), driver="gelsd").solution.squeeze(1)
     return a.to(x.dtype), mse(x64 @ a, y64).item()
 
 

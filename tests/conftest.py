@@ -1,22 +1,41 @@
 """Helpers shared by the tests: where the project is, and how a page's code blocks read."""
 
 import contextlib
+import functools
 import io
 import os
 import re
 import runpy
+import subprocess
 import sys
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-# The same numerics as the build (hooks.py): one thread, so tests compute the bits the pages show
-# and are not slowed by threads fighting over two cores.
+import pytest
+
+# The same numerics as the build (hooks.py sets them for its workers): one thread, so tests
+# compute the bits the pages show and are not slowed by threads fighting over two cores.
 os.environ["MKL_CBWR"] = "COMPATIBLE"
 os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
 
-from notebooks import INCLUDE  # how a page includes a snippet section
-from notebooks import section_source as section
+from sitebuild.sources import INCLUDE  # how a page includes a snippet section
+from sitebuild.sources import section_source as section
 
 ROOT = Path(__file__).resolve().parent.parent
+# Builds that must not depend on the day (the provenance line's date, the sitemap): the time of the
+# commit checked out, for the builds the tests start and for the tests that read their dates.
+os.environ.setdefault(
+    "SOURCE_DATE_EPOCH",
+    subprocess.run(
+        ["git", "log", "-1", "--format=%ct"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    or "1764633600",  # not a git checkout (benchmarks/bench.py works on a copy)
+)
 
 
 def code_block(page, title):
@@ -90,13 +109,6 @@ def run_program(page, title, folder):
 # ---------------------------------------------------------------------------------------------
 # The built site, shared by every test that looks at it: built once per test session.
 
-import functools  # noqa: E402
-import subprocess  # noqa: E402
-import threading  # noqa: E402
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer  # noqa: E402
-
-import pytest  # noqa: E402
-
 
 def _mkdocs_command(config_file, site_dir, cache_dir=None):
     """The strict build command and its environment; `cache_dir=None` uses the project's cache."""
@@ -122,13 +134,14 @@ def _mkdocs_command(config_file, site_dir, cache_dir=None):
     return cmd, env
 
 
-def mkdocs_build(config_file, site_dir, cache_dir):
-    """Run `mkdocs build --strict` in a fresh process, from the config's folder, with its own cache."""
-    cmd, env = _mkdocs_command(config_file, site_dir, cache_dir)
+def mkdocs_build(config_file, site_dir, cache_dir, env=None):
+    """Run `mkdocs build --strict` in a fresh process, from the config's folder, with its own cache
+    (and `env` added to the environment)."""
+    cmd, environment = _mkdocs_command(config_file, site_dir, cache_dir)
     return subprocess.run(
         cmd,
         cwd=config_file.parent,
-        env=env,
+        env={**environment, **(env or {})},
         capture_output=True,
         text=True,
         timeout=600,

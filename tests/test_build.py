@@ -1,19 +1,29 @@
-"""The build's cache: a block runs again only when something it depends on changed.
+"""The build on a tiny site of its own: the cache runs a block again only when something it depends
+on changed, a damaged cache is recovered from, and every way a page's code can go wrong fails the
+build with an exit status other than 0, naming the page and the block (or the notebook and cell).
 
-These tests build a small project of their own (two pages, four snippet modules) with the real
-hooks.py and render module, in a temporary folder, so they can edit prose and snippets freely.
+The tiny site (two pages, four snippet modules, a copy of hooks.py and sitebuild/) lives in a
+temporary folder, so the tests can edit prose and snippets freely and break things on purpose.
+Each build takes a few seconds; faults that are independent share one build.
 """
 
 import json
+import os
 import re
 import shutil
+import signal
+import socket
+import subprocess
 import sys
 import textwrap
+import time
+from pathlib import Path
 
 import pytest
 
-import hooks
 from conftest import ROOT, mkdocs_build
+
+pytestmark = pytest.mark.site
 
 PAGES = {
     "one.md": """
@@ -65,22 +75,29 @@ MODULES = {
 
 
 def write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(textwrap.dedent(text).lstrip())
 
 
-@pytest.fixture
-def project(tmp_path):
-    (tmp_path / "docs").mkdir()
-    (tmp_path / "snippets").mkdir()
-    shutil.copy(ROOT / "hooks.py", tmp_path)
+def make_project(folder, pages=PAGES, nav=None):
+    """A tiny site in `folder`: `pages` ({file: Markdown}) and the snippet modules above."""
+    (folder / "docs").mkdir(parents=True)
+    shutil.copy(ROOT / "hooks.py", folder)
+    shutil.copytree(
+        ROOT / "sitebuild",
+        folder / "sitebuild",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
+    (folder / "snippets").mkdir()
     for name in ("__init__.py", "render.py"):
-        shutil.copy(ROOT / "snippets" / name, tmp_path / "snippets")
+        shutil.copy(ROOT / "snippets" / name, folder / "snippets")
     for name, text in MODULES.items():
-        write(tmp_path / "snippets" / name, text)
-    for name, text in PAGES.items():
-        write(tmp_path / "docs" / name, text)
+        write(folder / "snippets" / name, text)
+    for name, text in pages.items():
+        write(folder / "docs" / name, text)
+    nav = nav or [name for name in pages if name.endswith(".md")]
     write(
-        tmp_path / "mkdocs.yml",
+        folder / "mkdocs.yml",
         f"""
         INHERIT: {ROOT / "mkdocs.yml"}
         docs_dir: docs
@@ -89,28 +106,35 @@ def project(tmp_path):
         extra_css: []
         hooks: [hooks.py]
         watch: []
-        nav: [one.md, two.md]
+        nav: {json.dumps(nav)}
         """,
     )
-    return tmp_path
+    return folder
 
 
-def build(project):
-    """Build `project`; return how many blocks ran (in the page build or ahead), and the site."""
-    result = mkdocs_build(project / "mkdocs.yml", project / "site", project / ".cache")
-    assert result.returncode == 0, result.stderr
-    ran, _cached, ahead = map(
-        int,
-        re.search(
-            r"code blocks: (\d+) run, (\d+) from cache \((\d+) of those", result.stderr
-        ).groups(),
+@pytest.fixture
+def project(tmp_path):
+    return make_project(tmp_path)
+
+
+COUNTS = re.compile(
+    r"code blocks: (\d+) executed, (\d+) from cache; notebooks: (\d+) executed, (\d+) from cache"
+)
+
+
+def build(project, **env):
+    """Build `project` (strict); return (blocks executed, the site), asserting it succeeded."""
+    result = mkdocs_build(
+        project / "mkdocs.yml", project / "site", project / ".cache", env
     )
-    return ran + ahead, project / "site"
+    assert result.returncode == 0, result.stderr
+    executed = int(COUNTS.search(result.stderr)[1])
+    return executed, project / "site"
 
 
-def test_cache_runs_each_block_once_and_again_only_when_its_inputs_change(project):
-    ran, site = build(project)
-    assert ran == 2
+def test_the_cache_runs_each_block_once_and_again_only_when_its_inputs_change(project):
+    executed, site = build(project)
+    assert executed == 2
     first_image = (site / "figures" / "one-figure-light.svg").read_bytes()
 
     assert build(project)[0] == 0, "a rebuild with nothing changed ran a block"
@@ -120,8 +144,8 @@ def test_cache_runs_each_block_once_and_again_only_when_its_inputs_change(projec
     page = project / "docs" / "one.md"
     page.write_text(page.read_text().replace("Prose about a figure.", "Edited prose."))
     write(project / "snippets" / "c.py", "def base():\n    return 99\n")
-    ran, site = build(project)
-    assert ran == 1
+    executed, site = build(project)
+    assert executed == 1
     assert "Edited prose." in (site / "one" / "index.html").read_text()
     assert "The answer is 100." in (site / "two" / "index.html").read_text()
 
@@ -131,139 +155,409 @@ def test_cache_runs_each_block_once_and_again_only_when_its_inputs_change(projec
 
     # the cache is safe to delete: everything runs again and gives the same images
     shutil.rmtree(project / ".cache")
-    ran, site = build(project)
-    assert ran == 2
+    executed, site = build(project)
+    assert executed == 2
     assert (site / "figures" / "one-figure-light.svg").read_bytes() == first_image
 
 
-def test_a_block_that_raises_or_redraws_a_figure_fails_the_build_naming_the_block(
-    project,
-):
+def test_the_closing_line_counts_blocks_and_notebooks_executed_and_cached(project):
     write(
-        project / "docs" / "two.md",
-        """
-        # Two
-
-        ```python exec="on" id="deliberately-broken"
-        from snippets import c
-
-        raise ValueError(f"lr must be positive, got {-c.base()}")
-        ```
-
-        ```python exec="on" html="on" id="same-name-again"
-        from snippets import a, render
-
-        print(render.figure(a.plot, name="one-figure", alt="Another figure under a used name."))
-        ```
-        """,
+        project / "docs" / "notebooks" / "tiny.ipynb",
+        json.dumps(notebook(["print(6 * 7)"])),
     )
     result = mkdocs_build(project / "mkdocs.yml", project / "site", project / ".cache")
-    assert result.returncode != 0
     assert (
-        "'deliberately-broken'" in result.stderr
-        and "lr must be positive, got -41" in result.stderr
+        "code blocks: 2 executed, 0 from cache; notebooks: 1 executed, 0 from cache"
+        in result.stderr
     )
-    assert 'File "<code block: deliberately-broken>", line 3' in result.stderr
+    result = mkdocs_build(project / "mkdocs.yml", project / "site", project / ".cache")
     assert (
-        "hooks.py" not in result.stderr.split("Output is:")[1]
-    )  # the traceback is the block's
-    assert "figures/one-figure-dark.svg, which another block draws too" in result.stderr
-
-
-def test_block_key_follows_code_snippet_sources_and_library_versions(
-    tmp_path, monkeypatch
-):
-    code = "from snippets import fit_line\nprint(fit_line.make_data()[0].shape)\n"
-    key = hooks.block_key(code)
-    assert (
-        hooks.block_key("\n" + code + "\n\n") == key
-    )  # blank lines around a block do not count
-    assert hooks.block_key(code.replace("[0]", "[1]")) != key
-
-    copy = tmp_path / "snippets"
-    shutil.copytree(hooks.SNIPPETS, copy, ignore=shutil.ignore_patterns("__pycache__"))
-    monkeypatch.setattr(hooks, "SNIPPETS", copy)
-    assert hooks.block_key(code) == key
-    for module in (
-        "fit_line.py",
-        "render.py",
-    ):  # the module imported, and the one it imports
-        source = (copy / module).read_text()
-        (copy / module).write_text(source + "\n# edited\n")
-        assert hooks.block_key(code) != key, f"editing {module} left the key unchanged"
-        (copy / module).write_text(source)
-
-    monkeypatch.setattr(
-        hooks, "_version", lambda package: "0.0.0" if package == "torch" else "x"
+        "code blocks: 0 executed, 2 from cache; notebooks: 0 executed, 1 from cache"
+        in result.stderr
     )
-    assert hooks.block_key(code) != key
+    run = json.loads(
+        (project / "site" / "notebooks" / "tiny" / "tiny.ipynb").read_text()
+    )
+    assert run["cells"][0]["outputs"][0]["text"] == "42\n"
 
 
-def test_dependencies_are_followed_through_imports_between_snippets():
-    assert hooks.snippet_dependencies("from snippets import fit_line") == [
-        "fit_line",
-        "render",
+def entries(project):
+    return sorted((project / ".cache" / "blocks").glob("*.json"))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "truncated",
+        "empty",
+        "valid JSON, changed",
+        "valid JSON, checksum changed too",
+        "unreadable",
+    ],
+)
+def test_a_damaged_cache_entry_is_run_again_with_one_warning_naming_it(project, damage):
+    build(project)
+    entry = next(
+        e
+        for e in entries(project)
+        if "two-number" in e.read_text() or "answer" in e.read_text()
+    )
+    good = entry.read_text()
+    if damage == "truncated":
+        entry.write_text(good[: len(good) // 2])
+    elif damage == "empty":
+        entry.write_text("")
+    elif damage.startswith("valid JSON"):
+        stored = json.loads(good)
+        stored["content"]["output"] = (
+            "The answer is 666.\n"  # published as it is, before
+        )
+        if damage.endswith("too"):
+            stored["sha256"] = "0" * 64
+        entry.write_text(json.dumps(stored))
+    else:
+        entry.unlink()
+        entry.mkdir()  # reading it fails with an OSError
+    result = mkdocs_build(project / "mkdocs.yml", project / "site", project / ".cache")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    warnings = [
+        line
+        for line in result.stderr.splitlines()
+        if line.startswith("WARNING -  cache entry")
     ]
-    assert hooks.snippet_dependencies("import snippets.render as r") == ["render"]
-    assert hooks.snippet_dependencies("import torch\nprint(1)") == []
+    assert len(warnings) == 1, warnings
+    assert (
+        str(entry) in warnings[0] and "deleting .cache/ is always safe" in warnings[0]
+    )
+    if (
+        damage == "unreadable"
+    ):  # a folder in the way: it cannot be replaced either, and says so
+        assert f"cannot write the cache entry {entry}" in result.stderr
+    assert "code blocks: 1 executed, 1 from cache" in result.stderr
+    assert "The answer is 42." in (project / "site" / "two" / "index.html").read_text()
+    if damage == "unreadable":
+        entry.rmdir()
+    build(project)  # and the next build is quiet again
 
 
-def test_a_block_may_not_use_a_session():
-    with pytest.raises(hooks.markdown_exec.ExecutionError, match="must stand alone"):
-        hooks.cached_run("print(1)", session="shared", id="x")
+def test_a_truncated_entry_of_mkdocs_jupyters_cache_is_made_again(project):
+    write(
+        project / "docs" / "notebooks" / "tiny.ipynb",
+        json.dumps(notebook(["print(6 * 7)"])),
+    )
+    build(project)
+    pages = sorted((project / ".cache" / "notebook-pages").glob("*.json"))
+    assert pages and all((p.parent / (p.name + ".sha256")).is_file() for p in pages)
+    pages[0].write_text(pages[0].read_text()[:100])  # as a full disk left it
+    result = mkdocs_build(project / "mkdocs.yml", project / "site", project / ".cache")
+    assert result.returncode == 0, result.stderr
+    assert f"cache entry {pages[0]}" in result.stderr
+    assert "42" in (project / "site" / "notebooks" / "tiny" / "index.html").read_text()
 
 
-def test_each_build_imports_the_snippets_afresh_so_live_reload_sees_edits():
-    import snippets.fit_line  # noqa: F401  (make sure there is something to forget)
-
-    kept = {
-        name: module
-        for name, module in sys.modules.items()
-        if name.split(".")[0] == "snippets"
+def notebook(cells):
+    return {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": str(i),
+                "metadata": {},
+                "outputs": [],
+                "source": s,
+            }
+            for i, s in enumerate(cells)
+        ],
+        "metadata": {
+            "kernelspec": {
+                "display_name": "Python 3",
+                "language": "python",
+                "name": "python3",
+            }
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
     }
-    try:
-        hooks.on_pre_build(config=None)
-        assert not [name for name in sys.modules if name.split(".")[0] == "snippets"]
-    finally:
-        sys.modules.update(kept)
 
 
 def test_a_notebook_cell_that_raises_fails_the_build_naming_the_notebook_and_cell(
     project,
 ):
-    (project / "docs" / "notebooks").mkdir()
     cells = [
         "total = 41",
         "print(total + 1)",
         "raise ValueError(f'lr must be positive, got {-total}')",
     ]
-    (project / "docs" / "notebooks" / "broken.ipynb").write_text(
-        json.dumps(
-            {
-                "cells": [
-                    {
-                        "cell_type": "code",
-                        "execution_count": None,
-                        "id": str(i),
-                        "metadata": {},
-                        "outputs": [],
-                        "source": source,
-                    }
-                    for i, source in enumerate(cells)
-                ],
-                "metadata": {
-                    "kernelspec": {
-                        "display_name": "Python 3",
-                        "language": "python",
-                        "name": "python3",
-                    }
-                },
-                "nbformat": 4,
-                "nbformat_minor": 5,
-            }
-        )
-    )
+    write(project / "docs" / "notebooks" / "broken.ipynb", json.dumps(notebook(cells)))
     result = mkdocs_build(project / "mkdocs.yml", project / "site", project / ".cache")
     assert result.returncode != 0
-    assert "broken.ipynb: code cell 3 raised" in result.stderr
+    assert "broken.ipynb: code cell 3 raised ValueError" in result.stderr
     assert "ValueError: lr must be positive, got -41" in result.stderr
+
+
+# -- faults: every way a page's code can go wrong fails the build, naming the page and block ------
+
+FAULTS = {
+    "raises": ("raise ValueError('lr must be positive, got -41')", "raised ValueError"),
+    "keyboard-interrupt": ("raise KeyboardInterrupt", "raised KeyboardInterrupt"),
+    "exits": (
+        "import sys\nsys.exit(0)",
+        "called sys.exit(0): a block must not end the build",
+    ),
+    "underscore-exits": ("import os\nos._exit(3)", "died: it exited with status 3"),
+    "kills-itself": (
+        "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
+        "was killed by SIGKILL",
+    ),
+    "loops-forever": (
+        "while True:\n    pass",
+        "ran for more than 4 s, the time limit (SGD_BLOCK_TIMEOUT",
+    ),
+    "changes-directory": (
+        "import os\nos.chdir('/tmp')",
+        "changed the working directory",
+    ),
+    "catches-its-chdir": (
+        "import os\ntry:\n    os.chdir('/tmp')\nexcept PermissionError:\n    pass\nprint('fine')",
+        "changed the working directory",
+    ),
+    "writes-into-docs": (
+        "open('docs/one.md', 'a').write('more')",
+        "may not write into docs/",
+    ),
+    "removes-from-docs": (
+        "import os\nos.remove('docs/one.md')",
+        "may not change docs/",
+    ),
+    "unbalanced-html": (
+        "print('<strong>bold, and never closed')",
+        "HTML is unbalanced: <strong>",
+    ),
+    "climbs-out": (
+        'print(\'<img src="figures/../../../etc/passwd" alt="x">\')',
+        "is not a file of the figures folder",
+    ),
+    "elsewhere": (
+        'print(\'<img src="/etc/hosts" alt="x">\')',
+        "is not a file of the figures folder",
+    ),
+    "figure-not-drawn": (
+        'print(\'<img src="figures/missing.svg" alt="x">\')',
+        "which it did not draw",
+    ),
+}
+
+
+def faulty_page():
+    blocks = [
+        f'```python exec="on" html="on" id="{name}"\n{code}\n```\n'
+        for name, (code, _) in FAULTS.items()
+    ]
+    return "# Faults\n\n" + "\n".join(blocks)
+
+
+@pytest.fixture(scope="module")
+def faulty_build(tmp_path_factory):
+    """One build of a site whose page has every fault above, each in a block of its own."""
+    folder = make_project(
+        tmp_path_factory.mktemp("faults"), {**PAGES, "faults.md": faulty_page()}
+    )
+    docs_before = {
+        p: p.read_bytes() for p in (folder / "docs").rglob("*") if p.is_file()
+    }
+    result = mkdocs_build(
+        folder / "mkdocs.yml",
+        folder / "site",
+        folder / ".cache",
+        {"SGD_BLOCK_TIMEOUT": "4"},
+    )
+    return folder, result, docs_before
+
+
+def test_a_faulty_page_fails_the_build_with_a_nonzero_status(faulty_build):
+    _, result, _ = faulty_build
+    assert result.returncode != 0
+    assert "Aborted with" in result.stdout and "strict mode" in result.stdout
+
+
+@pytest.mark.parametrize("name", sorted(FAULTS))
+def test_each_fault_is_reported_with_its_page_block_and_reason(faulty_build, name):
+    _, result, _ = faulty_build
+    reports = [
+        r
+        for r in result.stderr.split("WARNING -  ")
+        if f"docs/faults.md, block '{name}'" in r
+    ]
+    assert len(reports) == 1, f"{name}: {len(reports)} reports"
+    assert FAULTS[name][1] in reports[0], reports[0][-1500:]
+    assert (
+        "BrokenProcessPool" not in reports[0]
+        and "sitebuild/" not in reports[0].split("Output is:")[1]
+    )
+
+
+def test_the_other_pages_build_and_nothing_in_docs_changes(faulty_build):
+    folder, _, docs_before = faulty_build
+    assert "The answer is 42." in (folder / "site" / "two" / "index.html").read_text()
+    assert {
+        p: p.read_bytes() for p in (folder / "docs").rglob("*") if p.is_file()
+    } == docs_before
+    assert not list(folder.parent.rglob("etc/passwd")), (
+        "a file was copied from outside the project"
+    )
+
+
+@pytest.mark.parametrize(
+    "pages,message",
+    [
+        (
+            {"one.md": '# One\n\n```python exec="on"\nprint(1)\n```\n'},
+            "docs/one.md, line 3: an executed block needs an id",
+        ),
+        (
+            {
+                "one.md": PAGES["one.md"],
+                "two.md": PAGES["one.md"].replace("# One", "# Two"),
+            },
+            (
+                "docs/two.md, block 'one-figure': the id 'one-figure' is taken by "
+                "docs/one.md, block 'one-figure'"
+            ),
+        ),
+    ],
+    ids=["no id", "an id twice"],
+)
+def test_every_block_needs_an_id_unique_in_the_site(tmp_path, pages, message):
+    folder = make_project(tmp_path, pages)
+    result = mkdocs_build(folder / "mkdocs.yml", folder / "site", folder / ".cache")
+    assert result.returncode != 0 and message in result.stderr
+
+
+def test_two_blocks_drawing_one_figure_fail_naming_both(tmp_path):
+    second = (
+        PAGES["one.md"]
+        .replace('id="one-figure"', 'id="again"')
+        .replace("# One", "# Two")
+    )
+    folder = make_project(tmp_path, {"one.md": PAGES["one.md"], "two.md": second})
+    result = mkdocs_build(folder / "mkdocs.yml", folder / "site", folder / ".cache")
+    assert result.returncode != 0
+    assert "docs/two.md, block 'again' draws figures/one-figure-" in result.stderr
+    assert "which docs/one.md, block 'one-figure' draws too" in result.stderr
+
+
+def test_a_block_may_not_use_a_session(tmp_path):
+    page = '# One\n\n```python exec="on" id="shared" session="s"\nprint(1)\n```\n'
+    folder = make_project(tmp_path, {"one.md": page})
+    result = mkdocs_build(folder / "mkdocs.yml", folder / "site", folder / ".cache")
+    assert (
+        result.returncode != 0
+        and "block 'shared' uses session='s': each block must stand alone"
+        in result.stderr
+    )
+
+
+# -- stopping the build leaves nothing of it running ----------------------------------------------
+
+
+def processes_of(pid):
+    """The pids of `pid`'s descendants, from /proc (Linux)."""
+    children = {}
+    for stat in (p for p in os.listdir("/proc") if p.isdigit()):
+        try:
+            fields = Path(f"/proc/{stat}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid):
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize(
+    "how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name
+)
+def test_stopping_the_build_leaves_no_process_of_it_alive(tmp_path, how):
+    page = '# Slow\n\n```python exec="on" id="slow"\nimport time\ntime.sleep(60)\n```\n'
+    folder = make_project(tmp_path, {"slow.md": page, **PAGES})
+    from conftest import _mkdocs_command
+
+    cmd, env = _mkdocs_command(
+        folder / "mkdocs.yml", folder / "site", folder / ".cache"
+    )
+    main = subprocess.Popen(
+        cmd, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while (
+            len(processes_of(main.pid)) < 3 and time.monotonic() < deadline
+        ):  # forkserver, 2 workers
+            time.sleep(0.2)
+        family = processes_of(main.pid)
+        assert len(family) >= 3, "the build never started its workers"
+        time.sleep(1)  # the workers are running the blocks
+        main.send_signal(how)
+        main.wait(timeout=30)
+        deadline = time.monotonic() + 5
+        while any(alive(p) for p in family) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [p for p in family if alive(p)], f"still alive 5 s after {how.name}"
+    finally:
+        main.kill()
+        for p in processes_of(main.pid):
+            os.kill(p, signal.SIGKILL)
+
+
+def test_mkdocs_serve_does_not_loop_on_a_block_that_writes_into_docs(tmp_path):
+    page = '# Writes\n\n```python exec="on" id="writes"\nopen("docs/two.md", "a").write("x")\n```\n'
+    folder = make_project(tmp_path, {"writes.md": page, **PAGES})
+    from conftest import _mkdocs_command
+
+    cmd, env = _mkdocs_command(
+        folder / "mkdocs.yml", folder / "site", folder / ".cache"
+    )
+    with socket.socket() as probe:  # a free port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    serve = [
+        *cmd[: cmd.index("build")],
+        "serve",
+        "-f",
+        str(folder / "mkdocs.yml"),
+        "-a",
+        f"127.0.0.1:{port}",
+    ]
+    log = tmp_path / "serve.log"
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            serve, cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while "Serving on" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.3)
+        time.sleep(4)  # long enough for a rebuild to start, if the docs changed
+        text = log.read_text()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=30)
+    assert "Serving on" in text, text[-3000:]
+    assert text.count("Building documentation") == 1, text[-3000:]
+    assert "may not write into docs/" in text
+    assert (folder / "docs" / "two.md").read_text() == textwrap.dedent(
+        PAGES["two.md"]
+    ).lstrip()

@@ -1,6 +1,6 @@
 """The glossary: one line per term, a link that lands on the section teaching it, and the same line
-as a tooltip on the term's first use on every other page (hooks.py turns the entries into the `abbr`
-extension's glossary)."""
+as a tooltip on the term's first use on every other page (sitebuild/glossary.py turns the entries
+into the `abbr` extension's glossary)."""
 
 import html
 import re
@@ -8,11 +8,11 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-import hooks
 from conftest import ROOT, chapters
+from sitebuild import glossary
 
 SOURCE = (ROOT / "docs" / "glossary.md").read_text()
-ENTRIES = hooks.glossary_entries(SOURCE)
+ENTRIES = glossary.entries(SOURCE)
 MEANINGS = {meaning for _, meaning, _, _ in ENTRIES}
 CHAPTERS = [url for _, url in chapters()]
 # the terms the issue asked for by name; the glossary may hold more, never fewer
@@ -62,7 +62,7 @@ def test_every_bold_term_on_the_page_is_an_entry_with_a_meaning_and_a_link():
 
 
 def test_each_term_is_matched_as_written_capitalised_lower_case_and_plural():
-    forms = hooks.glossary_abbreviations(
+    forms = glossary.abbreviations(
         [
             ("Mini-batch", "m.", "", ""),
             ("Loss", "l.", "", ""),
@@ -91,7 +91,7 @@ def test_only_the_first_use_on_a_page_keeps_its_tooltip_and_headings_keep_none()
         '<h2 id="x"><abbr title="l.">Loss</abbr></h2><p><abbr title="l.">loss</abbr> and '
         '<abbr title="l.">losses</abbr>, <abbr title="g.">gradient</abbr></p>'
     )
-    assert hooks.first_use_only(page) == (
+    assert glossary.first_use_only(page) == (
         '<h2 id="x">Loss</h2><p><abbr title="l.">loss</abbr> and losses, '
         '<abbr title="g.">gradient</abbr></p>'
     )

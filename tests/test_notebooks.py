@@ -1,7 +1,7 @@
 """The chapters' notebooks: in step with the code the pages show, run top to bottom, published and offered.
 
 Each notebook is written by notebooks.py from a chapter's whole program, which the chapter's own
-test file runs as a fresh file. The build runs every notebook (hooks.py) and fails on a cell that
+test file runs as a fresh file. The build runs every notebook (sitebuild) and fails on a cell that
 raises (tests/test_build.py); these tests check that the notebooks are what notebooks.py writes
 now, that the build's runner gives what Jupyter gives, and that the site offers each notebook.
 """
@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import hooks
 import notebooks
 from conftest import ROOT, chapters, code_block
+from sitebuild import chapter, runner
 
 CHAPTERS = notebooks.chapters()
 
@@ -62,7 +62,7 @@ def test_the_builds_runner_prints_what_a_jupyter_kernel_prints(tmp_path):
     import nbformat
 
     path = notebooks.notebook_path("fit-a-line.md")
-    ours = json.loads(hooks.execute_notebook(path.read_text(), path.name))
+    ours = json.loads(runner.run_notebook(path.read_text(), path.name, tmp_path))
     theirs = nbclient.NotebookClient(
         nbformat.read(path, as_version=4),
         timeout=120,
@@ -93,10 +93,10 @@ def test_the_runner_stops_at_a_cell_that_raises_and_names_it():
         ]
     }
     with pytest.raises(
-        hooks.NotebookError,
-        match=r"demo.ipynb: code cell 2 raised[\s\S]*ZeroDivisionError",
+        runner.BlockFailed,
+        match=r"demo.ipynb: code cell 2 raised ZeroDivisionError[\s\S]*ZeroDivisionError",
     ):
-        hooks.execute_notebook(json.dumps(nb), "demo.ipynb")
+        runner.run_notebook(json.dumps(nb), "demo.ipynb", ROOT / "docs")
 
 
 def test_mkdocs_jupyter_turns_only_notebooks_into_pages():
@@ -159,7 +159,7 @@ def test_without_a_repository_there_is_no_colab_link():
     )
     nb_file = type("F", (), {"url": "notebooks/loss/"})
     files = type("Files", (), {"get_file_from_path": lambda self, uri: nb_file})()
-    line = hooks.notebook_links(
+    line = chapter.notebook_links(
         page, {"extra": {}, "docs_dir": str(ROOT / "docs")}, files
     )
     assert "download it" in line and "Colab" not in line

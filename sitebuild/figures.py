@@ -1,0 +1,75 @@
+"""The figures into the site, and the link preview of each page.
+
+`snippets.render` writes images into the figures folder of the cache and refers to them as
+`figures/<file>`, from the site's root. Each page's references are rewritten relative to the page,
+and the files are added to the build, so MkDocs copies them into the site (and `mkdocs serve`
+serves them). Only plain file names of that folder are published (sitebuild.checks).
+"""
+
+import html
+import re
+
+from mkdocs.structure.files import File
+from mkdocs.utils import get_relative_url
+
+from sitebuild.checks import NAME
+from snippets import FIGURES_DIR, FIGURES_URL
+
+SOURCE = re.compile(rf'(?P<attr>\s(?:src|data-src)=")(?:{FIGURES_URL})(?P<name>[^"#]+)')
+FIRST_PARAGRAPH = re.compile(
+    r"<p>(.*?)</p>", re.DOTALL
+)  # a plain one: not the notebook line
+PREVIEW = re.compile(
+    r'<figure\b[^>]*\bdata-preview="(?P<src>[^"]+)"[^>]*>.*?<img\b[^>]*\balt="(?P<alt>[^"]*)"',
+    re.DOTALL,
+)
+
+
+class FigureError(Exception):
+    pass
+
+
+def publish(name, page, config, files):
+    """Add figures/`name` to the build (MkDocs copies it into the site); return its site path."""
+    if not NAME.fullmatch(name) or ".." in name:
+        raise FigureError(f"{FIGURES_URL}{name} is not a file of the figures folder")
+    source = FIGURES_DIR / name
+    if not source.is_file():
+        raise FigureError(f"figure {name!r} was not drawn")
+    uri = FIGURES_URL + name
+    if files.get_file_from_path(uri) is None:
+        files.append(File.generated(config, uri, abs_src_path=str(source)))
+    return uri
+
+
+def published(html_text, page, config, files):
+    """The page's HTML with every figure it shows published and referred to relative to the page."""
+
+    def relative(match):
+        return match["attr"] + get_relative_url(
+            publish(match["name"], page, config, files), page.url
+        )
+
+    return SOURCE.sub(relative, html_text)
+
+
+def describe(html_text, page, config, files):
+    """What a link preview shows: the page's first paragraph, and the figure marked as its preview.
+
+    Material writes page.meta.description into <meta name="description">; overrides/main.html
+    writes both into the Open Graph tags. The image's address is absolute when the site's is known.
+    """
+    first = FIRST_PARAGRAPH.search(html_text)
+    if first and not page.meta.get("description"):
+        text = " ".join(html.unescape(re.sub(r"<[^>]+>", "", first[1])).split())
+        if len(text) > 200:
+            text = text[:200].rsplit(" ", 1)[0] + " …"
+        page.meta["description"] = text
+    preview = PREVIEW.search(html_text)
+    if preview and preview["src"].startswith(FIGURES_URL):
+        uri = publish(preview["src"][len(FIGURES_URL) :], page, config, files)
+        site_url = config.get("site_url")
+        page.meta["image"] = (
+            site_url + uri if site_url else get_relative_url(uri, page.url)
+        )
+        page.meta["image_alt"] = html.unescape(preview["alt"])
