@@ -60,9 +60,8 @@ def build(cwd, **env):
         [sys.executable, "-m", "mkdocs", "build", "--strict"], cwd, **env
     )
     executed, cached, nb_executed, nb_cached = map(int, COUNTS.search(log).groups())
-    return seconds, (
-        f"{executed} of {executed + cached} blocks executed, {nb_executed} of {nb_executed + nb_cached} notebooks"
-    )
+    blocks = f"{executed} of {executed + cached} blocks executed"
+    return seconds, f"{blocks}, {nb_executed} of {nb_executed + nb_cached} notebooks"
 
 
 FLOOR = """
@@ -223,8 +222,10 @@ def image_sizes(site):
 
 def breakdown_table(timings, cold):
     lines = [
-        f"Where the cold build's {cold:.1f} s went (the build's own clock, `SGD_TIMINGS`; the run ahead "
-        "overlaps the pages, so the rows do not add up):",
+        (
+            f"Where the cold build's {cold:.1f} s went (the build's own clock, `SGD_TIMINGS`; the "
+            "run ahead overlaps the pages, so the rows do not add up):"
+        ),
         "",
         "| part | seconds |",
         "|---|---:|",
@@ -238,8 +239,10 @@ def table(rows, timings, site, notebooks):
         f"{p} {metadata.version(p)}" for p in ("torch", "mkdocs", "matplotlib")
     )
     lines = [
-        f"Measured {date.today()} by `benchmarks/bench.py` on {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}, {versions}; ratios are to the cold build of the same run.",
+        (
+            f"Measured {date.today()} by `benchmarks/bench.py` on {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, {versions}; ratios are to the cold build of the same run."
+        ),
         "",
         "| what | seconds | ratio | target | notes |",
         "|---|---:|---:|---:|---|",

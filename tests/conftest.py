@@ -144,7 +144,7 @@ def mkdocs_build(config_file, site_dir, cache_dir, env=None):
         env={**environment, **(env or {})},
         capture_output=True,
         text=True,
-        timeout=float(os.environ.get("MKDOCS_TIMEOUT", 600)),
+        timeout=600,
         check=False,  # the caller reads the return code and the output
     )
 
