@@ -34,9 +34,10 @@ if (
 import markdown_exec  # noqa: E402  (after sys.path, as every import below)
 from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
+from mkdocs.structure.files import Files  # noqa: E402
 from pymdownx.superfences import SuperFencesException  # noqa: E402
 
-from sitebuild import chapter, figures, glossary, mathml, notebook_pages, run  # noqa: E402
+from sitebuild import chapter, figures, glossary, mathml, notebook_pages, pool, run  # noqa: E402
 
 build = (
     None  # the build in progress, from on_pre_build to on_post_build or on_build_error
@@ -71,6 +72,10 @@ def on_config(config):
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     markdown_exec.formatters["python"] = _format_python
+    if (
+        run.looks_cold()
+    ):  # the forkserver imports torch for the workers, while MkDocs starts up
+        pool.start_forkserver()
     repository, branch = chapter.github(config)
     if repository:
         # "edit this page" opens the page's source on the branch the site is built from, and the
@@ -115,7 +120,8 @@ def on_files(files, config):
             # mkdocs-jupyter renders the run copy, with every cell's output, and publishes it
             # beside the page for download (it may still be running: see on_pre_page)
             f.abs_src_path = str(build.notebook_path(f.src_uri))
-    return files
+    # MkDocs renders the pages in this order, the order the blocks run in (run.render_order)
+    return Files(sorted(files, key=lambda f: run.render_order(f.src_uri)))
 
 
 @event_priority(100)  # before mkdocs-jupyter's, which reads the notebook

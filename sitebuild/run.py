@@ -34,10 +34,16 @@ class BuildError(Exception):
     """The build cannot go on: the message says which page and block, or which notebook and cell."""
 
 
-def _render_order(uri):
-    """Notebooks first (a worker's first notebook imports what the chapters' blocks will need),
-    then the pages in the order MkDocs renders them: the home page first, then by path."""
-    return (not uri.endswith(".ipynb"), uri != "index.md", uri)
+def render_order(uri):
+    """The order of the pages, for MkDocs to render them in and for their blocks to run in: the home
+    page, then the notebooks (they run in a moment, and converting them takes the build's process
+    over a second, better spent while the workers still have blocks to run), then the rest by path.
+    Python's sort is stable, so files that are not pages keep their order."""
+    return (
+        uri != "index.md",
+        not uri.endswith(".ipynb"),
+        uri if uri.endswith((".md", ".ipynb")) else "",
+    )
 
 
 def _snapshot(folder):
@@ -46,6 +52,13 @@ def _snapshot(folder):
         for p in Path(folder).rglob("*")
         if p.is_file()
     }
+
+
+def looks_cold(cache=None):
+    """Whether the block cache holds nothing yet (a fresh clone, or a deleted cache): then every
+    block will run, and the workers can start before the pages are even read."""
+    blocks = (cache or Cache()).root / "blocks"
+    return not blocks.is_dir() or next(blocks.iterdir(), None) is None
 
 
 class Build:
@@ -89,7 +102,7 @@ class Build:
         They come in the order MkDocs renders the pages (the order of src_uri, as MkDocs sorts its
         files), so that the pages can be rendered while later pages' blocks still run."""
         tasks = []
-        for uri in sorted(pages.keys() | notebooks.keys(), key=_render_order):
+        for uri in sorted(pages.keys() | notebooks.keys(), key=render_order):
             if uri in notebooks:
                 tasks += self._plan_notebook(uri, notebooks[uri])
                 continue
