@@ -9,7 +9,7 @@ package `sitebuild` (its docstring describes the pipeline); this file only conne
   each notebook's run copy.
 - on_pre_page: the page's rendering is timed (with SGD_TIMINGS set, the build writes the times).
 - on_page_markdown: the notebook line under a chapter's title and the provenance line at its end.
-- (markdown-exec asks `Build.block_output` for each block's output while the page converts.)
+- (markdown-exec asks `Build.format_python` for each block's output while the page converts.)
 - on_page_content: math to MathML, the glossary's tooltips, the figures and the link preview.
 - on_post_build, on_build_error: the build ends; the closing line counts what ran.
 """
@@ -26,44 +26,24 @@ os.environ["MKL_CBWR"] = "COMPATIBLE"
 os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = "1"
 
 ROOT = Path(__file__).resolve().parent
-if (
-    str(ROOT) not in sys.path
-):  # MkDocs loads this file by path: the packages beside it need this
+# MkDocs loads this file by path: the packages beside it need this
+if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import markdown_exec  # noqa: E402  (after sys.path, as every import below)
 from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import Files  # noqa: E402
-from pymdownx.superfences import SuperFencesException  # noqa: E402
 
 from sitebuild import chapter, figures, glossary, mathml, notebook_pages, pool, run  # noqa: E402
 
-build = (
-    None  # the build in progress, from on_pre_build to on_post_build or on_build_error
-)
+# the build in progress, from on_pre_build to on_post_build or on_build_error
+build = None
 
 
-def _run(code, returncode=0, session=None, id="", **extra):
-    """markdown-exec's `run` step for Python blocks: the output from this build."""
-    if session:
-        raise markdown_exec.ExecutionError(
-            f"block {id!r} uses session={session!r}: each block must stand alone"
-        )
-    return build.block_output(code, id)
-
-
-def _format_python(**kwargs):
-    # pymdownx.superfences turns any exception a fence's formatter raises, but its own, into the
-    # fence's code shown as text, and the build would go on to exit 0: a failure of the build
-    # itself (not of the block, which markdown-exec reports) must stop it, naming the block.
-    try:
-        return markdown_exec.base_format(language="python", run=_run, **kwargs)
-    except Exception as error:
-        where = f"docs/{build.page.file.src_uri}" if build.page else "a page"
-        raise SuperFencesException(
-            f"{where}, block {kwargs.get('id', '')!r}: the build failed while running it: {error!r}"
-        ) from error
+def _format_python(**options):
+    """markdown-exec's formatter for Python: the build in progress gives each block's output."""
+    return build.format_python(**options)
 
 
 def on_config(config):
@@ -72,9 +52,8 @@ def on_config(config):
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     markdown_exec.formatters["python"] = _format_python
-    if (
-        run.looks_cold()
-    ):  # the forkserver imports torch for the workers, while MkDocs starts up
+    if run.looks_cold():
+        # every block will run: the forkserver imports torch for the workers while MkDocs starts
         pool.start_forkserver()
     repository, branch = chapter.github(config)
     if repository:

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import markdown_exec
+from pymdownx.superfences import SuperFencesException
 
 from sitebuild import checks, keys, sources
 from sitebuild.cache import (
@@ -208,6 +209,30 @@ class Build:
         return "; ".join(problems), figures
 
     # -- what the pages are shown ----------------------------------------------------------------
+
+    def format_python(self, **options):
+        """markdown-exec's formatter for an executed Python block: its output, from this build.
+
+        pymdownx.superfences turns any exception a fence's formatter raises, but its own, into the
+        fence's code shown as text, and the build would go on to exit 0: a failure of the build
+        itself (a block's own failure markdown-exec reports) stops the build, naming the block.
+        """
+        try:
+            return markdown_exec.base_format(
+                language="python", run=self._markdown_exec_run, **options
+            )
+        except Exception as error:
+            where = f"docs/{self.page.file.src_uri}" if self.page else "a page"
+            raise SuperFencesException(
+                f"{where}, block {options.get('id', '')!r}: the build failed while running it: {error!r}"
+            ) from error
+
+    def _markdown_exec_run(self, code, returncode=0, session=None, id="", **extra):
+        if session:
+            raise markdown_exec.ExecutionError(
+                f"block {id!r} uses session={session!r}: each block must stand alone"
+            )
+        return self.block_output(code, id)
 
     def block_output(self, code, block_id):
         """What the block printed, for markdown-exec to put on the page; an ExecutionError, naming
