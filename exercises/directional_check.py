@@ -1,6 +1,6 @@
 """Exercise for docs/gradients.md, section Steepest descent."""
 
-import torch  # noqa: F401 (your answer will use it)
+import torch  # noqa: F401  (your answer will need it)
 
 
 def directional_check(f, g, a, h=1e-5, directions=5, seed=0):
@@ -11,10 +11,11 @@ def directional_check(f, g, a, h=1e-5, directions=5, seed=0):
     entries from torch.Generator().manual_seed(seed), divided by their norm.
     Along each, compare the central difference
     (f(a + h d) - f(a - h d)) / (2h) with the slope that g predicts, the sum
-    of d * g. Return the largest absolute difference, as a float.
+    of d * g. Return the largest absolute difference, as a float; NaN if
+    any difference is NaN, for a check must never pass a NaN.
     Call f at most 2 * directions times (once more, at a, is allowed), and
-    do not change a. Raise ValueError if h <= 0, if directions < 1, or if
-    g's shape is not a's.
+    do not change a. Raise ValueError if h is not a positive, finite number,
+    if directions < 1, or if g's shape is not a's.
     """
     raise NotImplementedError(
         "write directional_check in exercises/directional_check.py"

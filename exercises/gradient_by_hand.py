@@ -1,6 +1,6 @@
 """Exercise for docs/fit-a-line.md, section The loop: gradient descent without autograd."""
 
-import torch  # noqa: F401 (your answer will need it)
+import torch  # noqa: F401  (your answer will need it)
 
 
 def fit_by_hand(x, y, a0=(-1.0, 1.0), lr=0.1, steps=100):

@@ -1,6 +1,6 @@
 """Exercise for docs/mini-batches.md, section Momentum: one step of Nesterov momentum, by hand."""
 
-import torch  # noqa: F401 (your answer will need it)
+import torch  # noqa: F401  (your answer will need it)
 
 
 def nesterov_step(params, velocities, lr, mu):

@@ -1,6 +1,6 @@
 """Exercise for docs/learning-rate.md, section The cliff on the line problem."""
 
-import torch  # noqa: F401 (your answer will use it)
+import torch  # noqa: F401  (your answer will need it)
 
 
 def estimate_cliff(grad, a, iters=100, seed=0):

@@ -1,7 +1,7 @@
 """Exercise for docs/nonlinearity.md, section A sum of bent lines: a ReLU network set by hand."""
 
-import torch  # noqa: F401 (your answer will need it)
-from torch import nn  # noqa: F401
+import torch  # noqa: F401  (your answer will need it)
+from torch import nn  # noqa: F401  (your answer will need it)
 
 
 def piecewise_linear_network(knots, values):
@@ -13,8 +13,8 @@ def piecewise_linear_network(knots, values):
     two neighbouring knots, and beyond the first and the last knot continues with the slope of the
     first and the last piece. No training: set the weights, with the parameters still trainable.
 
-    Raise a ValueError if there are fewer than two knots, if knots and values differ in length, or
-    if the knots are not strictly increasing.
+    Raise a ValueError if there are fewer than two knots, if knots and values differ in length, if
+    a knot or a value is not a finite number, or if the knots are not strictly increasing.
     """
     raise NotImplementedError(
         "write piecewise_linear_network in exercises/relu_by_hand.py"

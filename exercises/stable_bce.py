@@ -1,6 +1,6 @@
 """Exercise for docs/loss.md, section Compute it from the logit: BCE without overflow."""
 
-import torch  # noqa: F401 (your answer will need it)
+import torch  # noqa: F401  (your answer will need it)
 
 
 def bce_with_logits(z, y):

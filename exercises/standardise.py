@@ -1,5 +1,7 @@
 """Exercise for docs/validation-set.md, section How to hold data back."""
 
+import torch  # noqa: F401  (your answer will need it)
+
 
 def standardise(x_train, x_val):
     """Scale both parts with the training part's statistics; return both.
@@ -15,6 +17,7 @@ def standardise(x_train, x_val):
     about it reaches the training part. Do not modify the tensors given.
 
     Raise a ValueError if the two parts have different numbers of features,
+    if the training part holds fewer than two examples (one has no spread),
     or if a feature has the same value in every training example (its
     standard deviation is 0).
     """

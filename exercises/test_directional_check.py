@@ -123,6 +123,18 @@ def test_it_costs_two_evaluations_per_direction(answer):
     )
 
 
+def test_a_gradient_with_a_nan_does_not_pass(answer):
+    f, a = FUNCTIONS["sum of a² sin a, a vector of 7"]
+    g = autograd(f, a)
+    g[3] = float("nan")
+    error = float(answer.directional_check(f, g, a))
+    assert not error <= 1e-3, (
+        f"a claimed gradient with a NaN in it gave an error of {error:.2e}: the check passed it. Every "
+        f"difference is NaN, and max(0.0, nan) is 0.0 (a NaN compares false with everything); keep the "
+        f"differences in a tensor and take torch.max, which returns NaN if any is."
+    )
+
+
 def test_it_does_not_change_a(answer):
     f, a = FUNCTIONS["MSE of x @ w, w a 3 × 2 matrix"]
     g, before = autograd(f, a), a.clone()
@@ -135,8 +147,8 @@ def test_it_does_not_change_a(answer):
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"h": 0.0}, {"h": -1e-5}, {"directions": 0}],
-    ids=["h=0", "h<0", "directions=0"],
+    [{"h": 0.0}, {"h": -1e-5}, {"h": float("inf")}, {"directions": 0}],
+    ids=["h=0", "h<0", "h=inf", "directions=0"],
 )
 def test_bad_arguments_are_a_value_error(answer, kwargs):
     f, a = FUNCTIONS["sum of a² sin a, a vector of 7"]

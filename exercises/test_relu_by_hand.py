@@ -140,6 +140,8 @@ def test_the_parameters_can_still_be_trained(answer):
         ([0.0, 1.0], [1.0, 2.0, 3.0]),
         ([0.0, 1.0, 1.0], [0.0, 1.0, 2.0]),
         ([2.0, 1.0], [0.0, 1.0]),
+        ([0.0, float("inf")], [0.0, 1.0]),
+        ([0.0, 1.0], [0.0, float("nan")]),
     ],
 )
 def test_bad_knots_raise_value_error(answer, knots, values):
@@ -149,5 +151,5 @@ def test_bad_knots_raise_value_error(answer, knots, values):
         return
     pytest.fail(
         f"piecewise_linear_network({knots}, {values}) should raise a ValueError: it needs at least two "
-        "knots, strictly increasing, and one value per knot"
+        "knots, strictly increasing, one value per knot, and finite numbers only"
     )

@@ -94,6 +94,14 @@ def test_a_constant_training_feature_raises_a_value_error(answer):
         answer.standardise(x_train, x_val)
 
 
+def test_a_training_part_of_one_example_raises_a_value_error(answer):
+    # one example has no spread: its standard deviation is 0 (correction 0) or nan (correction 1),
+    # and dividing by either would hand back infinities or nans instead of an error
+    x_train, x_val = data(7)
+    with pytest.raises(ValueError):  # noqa: PT011  any message: the wording is the answer's own
+        answer.standardise(x_train[:1], x_val)
+
+
 def test_different_numbers_of_features_raise_a_value_error(answer):
     x_train, x_val = data(6)
     with pytest.raises(ValueError):  # noqa: PT011  any message: the wording is the answer's own

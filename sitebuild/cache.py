@@ -20,7 +20,7 @@ import os
 import sys
 from pathlib import Path
 
-from snippets import CACHE_DIR, FIGURES_DIR
+from snippets.drawing import CACHE_DIR, FIGURES_DIR
 
 FIX = "deleting .cache/ is always safe: everything in it is made again"
 

@@ -13,7 +13,7 @@ from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
 from sitebuild.checks import NAME
-from snippets import FIGURES_DIR, FIGURES_URL
+from snippets.drawing import FIGURES_DIR, FIGURES_URL
 
 SOURCE = re.compile(rf'(?P<attr>\s(?:src|data-src)=")(?:{FIGURES_URL})(?P<name>[^"#]+)')
 FIRST_PARAGRAPH = re.compile(

@@ -36,26 +36,44 @@ def version(package):
         return "absent"
 
 
-@functools.lru_cache(
-    maxsize=512
-)  # keyed by the source text itself, so an edit is a new entry
+# keyed by the source text itself, so an edit is a new entry
+@functools.lru_cache(maxsize=512)
 def imported_names(source):
-    """Names imported from the `snippets` package by `source`, whether or not such a module exists."""
+    """Modules of the `snippets` package that `source` may import, dotted from inside the package
+    ("fit_line", "drawing", "drawing.render"), whether or not such a module exists."""
     names = set()
+
+    def add(dotted):  # a module, and every package it is in
+        parts = dotted.split(".")
+        names.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.ImportFrom) and node.module == "snippets":
-            names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
-            "snippets."
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and node.module.split(".")[0] == "snippets"
         ):
-            names.add(node.module.split(".")[1])
+            inside = node.module.split(".")[1:]
+            if inside:
+                add(".".join(inside))
+            for alias in (
+                node.names
+            ):  # `from snippets.drawing import render` imports a module too
+                add(".".join([*inside, alias.name]))
         elif isinstance(node, ast.Import):
-            names.update(
-                a.name.split(".")[1]
-                for a in node.names
-                if a.name.startswith("snippets.")
-            )
+            for alias in node.names:
+                if alias.name.startswith("snippets."):
+                    add(alias.name.split(".", 1)[1])
     return frozenset(names)
+
+
+def module_file(name, snippets=SNIPPETS):
+    """The file of the snippets module `name` ("drawing.render"), or None if there is none."""
+    path = snippets.joinpath(*name.split("."))
+    for candidate in (path.with_suffix(".py"), path / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def snippet_dependencies(code, snippets=SNIPPETS):
@@ -63,9 +81,9 @@ def snippet_dependencies(code, snippets=SNIPPETS):
     todo, seen = list(imported_names(code)), set()
     while todo:
         name = todo.pop()
-        if name not in seen and (snippets / f"{name}.py").is_file():
+        if name not in seen and (file := module_file(name, snippets)) is not None:
             seen.add(name)
-            todo.extend(imported_names((snippets / f"{name}.py").read_text()))
+            todo.extend(imported_names(file.read_text()))
     return sorted(seen)
 
 
@@ -86,8 +104,13 @@ def block_key(code, snippets=SNIPPETS):
     except SyntaxError:
         modules = []  # the block will fail when it runs, and the build with it
     for name in modules:
-        h.update(f"\n--- snippets/{name}.py\n".encode())
-        h.update((snippets / f"{name}.py").read_bytes())
+        file = (
+            snippets / "__init__.py"
+            if name == "__init__"
+            else module_file(name, snippets)
+        )
+        h.update(f"\n--- {file.relative_to(snippets.parent)}\n".encode())
+        h.update(file.read_bytes())
     return h.hexdigest()
 
 

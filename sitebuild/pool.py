@@ -23,11 +23,9 @@ import weakref
 from dataclasses import dataclass
 from multiprocessing.connection import wait
 
-PRELOAD = (  # what every worker needs, loaded once, in the forkserver
-    "sitebuild.runner",
-    "sitebuild.warmup",  # torch, torch.optim's first step, matplotlib's first figure
-    "sklearn.datasets",  # the digits: 0.8 s to import, once here rather than in every worker
-)
+# what every worker needs, loaded once, in the forkserver: the runner, and the project's warm-up
+# (sitebuild/warmup.py: torch, torch.optim's first step, matplotlib's first figure, scikit-learn)
+PRELOAD = ("sitebuild.runner", "sitebuild.warmup")
 DEFAULT_TIMEOUT = 300.0
 
 

@@ -1,12 +1,15 @@
-"""Imported once by the forkserver, before it forks any worker: the first use of torch's optimiser
-and of matplotlib's text, SVG and PNG output each takes a while (torch.optim's first step imports
-and sets up torch._dynamo, 2 s; the first figure loads its fonts), and a worker forked from here
-starts with all of that done. It runs on one thread (hooks.py sets the thread counts before any
-import of torch), so forking after it is safe, and it draws nothing anyone sees.
+"""What this project's blocks need before they start, done once, in the forkserver, before it forks
+any worker: importing torch, matplotlib and scikit-learn (whose digits two chapters load), and
+the first use of torch's optimiser and of matplotlib's text, SVG and PNG output, each of which
+takes a while (torch.optim's first step imports and sets up torch._dynamo, 2 s; the first figure
+loads its fonts). A worker forked from here starts with all of that done. It runs on one thread
+(hooks.py sets the thread counts before any import of torch), so forking after it is safe, and it
+draws nothing anyone sees. A site whose blocks need other things changes this file.
 """
 
 import io
 
+import sklearn.datasets  # noqa: F401  (imported for the workers, which use it)
 import torch
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure

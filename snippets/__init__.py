@@ -1,14 +1,4 @@
-"""SGD by Example: one small module per chapter, plus `render`, which turns figures into files.
-
-Generated files go under CACHE_DIR (git-ignored; the SGD_CACHE_DIR environment variable moves
-it): figures in FIGURES_DIR, which pages refer to as FIGURES_URL + file name, from the site root.
+"""SGD by Example's lessons: one module per chapter, holding the code its page shows and what that
+code calls, and `checks`, the argument checks every lesson shares. The code that draws the pages'
+figures, tables and sentences is in the subpackage `drawing`; lessons never import it.
 """
-
-import os
-from pathlib import Path
-
-CACHE_DIR = Path(
-    os.environ.get("SGD_CACHE_DIR", Path(__file__).resolve().parent.parent / ".cache")
-)
-FIGURES_DIR = CACHE_DIR / "figures"
-FIGURES_URL = "figures/"

@@ -1,6 +1,7 @@
 """Nonlinearity: why stacked linear layers are still a line, and how an activation function bends it.
 
-Shown in docs/nonlinearity.md; claims tested in tests/test_nonlinearity.py.
+Shown in docs/nonlinearity.md; claims tested in tests/test_nonlinearity.py. The page's figures,
+tables and settings are in snippets/drawing/nonlinearity.py.
 """
 
 # --8<-- [start:imports]
@@ -11,28 +12,23 @@ import torch
 from torch import nn
 
 # --8<-- [end:imports]
-from snippets import fit_line, gradients, render
-from snippets.fit_line import mse
-
-# The settings of the page's runs, in one place so that the tests check the same ones.
-FIT = {
-    "widths": (1, 16, 1),
-    "lr": 0.05,
-    "steps": 300,
-    "momentum": 0.9,
-}  # the network that bends
-TEETH_DEPTH = (
-    3  # the sawtooth of "Why deep" is this many tent blocks: 2**3 = 8 pieces, 4 teeth
+from snippets.checks import (
+    check_count,
+    check_examples,
+    check_in_range,
+    check_positive,
+    check_tensor,
 )
-WIDE, DEEP = (1, 32, 1), (1, 8, 8, 1)  # 97 parameters each
-DEPTH_RUN = {"lr": 0.02, "steps": 800, "momentum": 0.9, "seeds": (0, 1, 2, 3, 4)}
+from snippets.fit_line import mse
 
 
 # --8<-- [start:data]
 def make_sine(n=100, noise=0.05, seed=0, dtype=torch.float32):
-    """Return x, a column of n inputs in [-3, 3], and y = sin(x) + noise."""
-    if not isinstance(n, int) or n < 2:
-        raise ValueError(f"n must be an integer of at least 2, got {n!r}")
+    """Return x, a column of n inputs in [-3, 3], and y = sin(x) plus Gaussian noise of std `noise`."""
+    check_count("n", n, low=2)
+    check_in_range("noise", noise, 0, math.inf)
+    check_count("seed", seed)
+    check_dtype(dtype)
     g = torch.Generator().manual_seed(seed)
     x = torch.rand(n, 1, generator=g, dtype=dtype) * 6 - 3
     y = torch.sin(x) + noise * torch.randn(n, 1, generator=g, dtype=dtype)
@@ -41,37 +37,66 @@ def make_sine(n=100, noise=0.05, seed=0, dtype=torch.float32):
 
 
 # --8<-- [start:checks]
-def check_widths(widths):
-    """Raise a ValueError unless widths lists two or more positive ints."""
-    widths = list(widths)
-    if len(widths) < 2:
-        raise ValueError(
-            f"widths must list at least the input and the output width, got {widths}"
-        )
-    if not all(isinstance(w, int) and w >= 1 for w in widths):
-        raise ValueError(f"every width must be an integer >= 1, got {widths}")
+def check_dtype(dtype):
+    """A floating-point dtype, such as torch.float32 or torch.float64."""
+    if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
+        raise TypeError(f"dtype must be a floating-point torch dtype, got {dtype!r}")
 
 
-def check_training(x, y, lr, steps, momentum):
-    """Raise a ValueError that says what is wrong with train's arguments."""
-    if x.ndim != 2 or y.ndim != 2 or len(x) != len(y):
+def check_network(widths, activation, seed, dtype):
+    """Say what is wrong with make_network's arguments (a TypeError for a wrong type)."""
+    if not isinstance(widths, (list, tuple)):
+        raise TypeError(f"widths must be a list of layer widths, got {widths!r}")
+    if len(widths) < 2 or not all(
+        isinstance(w, int) and not isinstance(w, bool) and w >= 1 for w in widths
+    ):
         raise ValueError(
-            f"x and y must be (n, features) tensors with the "
-            f"same n, got {tuple(x.shape)} and {tuple(y.shape)}"
+            f"widths must list two or more integers >= 1, the input width first and "
+            f"the output width last, got {list(widths)}"
         )
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr}")
-    if not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
-    if not 0 <= momentum < 1:
-        raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+    is_layer = isinstance(activation, type) and issubclass(activation, nn.Module)
+    if activation is not None and not is_layer:
+        raise TypeError(
+            "activation must be a layer class, such as nn.ReLU, or None, got "
+            f"{type(activation).__name__} {getattr(activation, '__name__', activation)!r}"
+        )
+    check_count("seed", seed)
+    check_dtype(dtype)
+
+
+def check_training(model, x, y, lr, steps, momentum, watch=None):
+    """Say what is wrong with train's arguments (a TypeError for a wrong type)."""
+    if not isinstance(model, nn.Module) or not list(model.parameters()):
+        raise TypeError(
+            f"model must be an nn.Module with parameters, got {type(model).__name__}"
+        )
+    check_tensor("x", x, ndim=2)
+    check_tensor("y", y, ndim=2)
+    check_examples(x, y)
+    linear = [m for m in model.modules() if isinstance(m, nn.Linear)]
+    sizes = (linear[0].in_features, linear[-1].out_features) if linear else None
+    if sizes and sizes != (x.shape[1], y.shape[1]):
+        raise ValueError(
+            f"model maps {sizes[0]} input columns to {sizes[1]} output columns, "
+            f"but x has {x.shape[1]} and y has {y.shape[1]}"
+        )
+    dtype = next(model.parameters()).dtype
+    if any(p.dtype != x.dtype for p in model.parameters()):
+        raise TypeError(f"model and x must hold one dtype, got {dtype} and {x.dtype}")
+    check_positive("lr", lr)
+    check_count("steps", steps, low=1)
+    check_in_range("momentum", momentum, 0, 1)
+    if watch is not None and not callable(watch):
+        raise TypeError(
+            f"watch must be a function of (step, model) or None, got {watch!r}"
+        )
     # --8<-- [end:checks]
 
 
 # --8<-- [start:network]
 def make_network(widths, activation=nn.ReLU, seed=0, dtype=torch.float32):
     """Linear layers of the given widths, with `activation` between them."""
-    check_widths(widths)
+    check_network(widths, activation, seed, dtype)
     g = torch.Generator().manual_seed(seed)
     layers = []
     for fan_in, fan_out in itertools.pairwise(widths):
@@ -90,7 +115,7 @@ def make_network(widths, activation=nn.ReLU, seed=0, dtype=torch.float32):
 # --8<-- [start:train]
 def train(model, x, y, lr=0.05, steps=300, momentum=0.9, watch=None):
     """Full-batch SGD on the MSE; return the loss at each step and the end."""
-    check_training(x, y, lr, steps, momentum)
+    check_training(model, x, y, lr, steps, momentum, watch)
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     losses = []
     for step in range(steps):
@@ -107,41 +132,10 @@ def train(model, x, y, lr=0.05, steps=300, momentum=0.9, watch=None):
     # --8<-- [end:train]
 
 
-def parameter_table(model):
-    """Return a Markdown table of the model's parameters: name, shape and how many numbers each holds."""
-    rows = ["| parameter | shape | numbers |", "|---|---|---:|"]
-    total = 0
-    for name, p in model.named_parameters():
-        rows.append(f"| `{name}` | {' × '.join(map(str, p.shape))} | {p.numel()} |")
-        total += p.numel()
-    rows.append(f"| **total** | | **{total}** |")
-    return "\n".join(rows)
-
-
-def count_parameters(model):
-    """How many numbers training adjusts."""
-    return sum(p.numel() for p in model.parameters())
-
-
-def least_squares_line(x, y):
-    """The best line through (x, y), solved directly: (slope, intercept) and its loss."""
-    columns = torch.cat([x, torch.ones_like(x)], dim=1)
-    a, loss = fit_line.least_squares(columns, y[:, 0])
-    return a, loss
-
-
-# ---------------------------------------------------------------------------------------------
-# Stacking linear layers adds nothing
-
-
 # --8<-- [start:merge]
 def merge(first, second):
     """One nn.Linear computing second(first(x)): W2 W1 x + W2 b1 + b2."""
-    if first.out_features != second.in_features:
-        raise ValueError(
-            f"first gives {first.out_features} outputs but "
-            f"second takes {second.in_features} inputs"
-        )
+    check_mergeable(first, second)
     merged = nn.utils.skip_init(
         nn.Linear, first.in_features, second.out_features, dtype=first.weight.dtype
     )
@@ -155,34 +149,18 @@ def merge(first, second):
 # --8<-- [start:collapse]
 def collapse(model):
     """Merge a stack of linear layers, first to last, into one nn.Linear."""
-    layers = list(model)
-    if not all(isinstance(layer, nn.Linear) for layer in layers):
-        kinds = sorted({type(m).__name__ for m in layers} - {"Linear"})
+    if not isinstance(model, nn.Sequential):
+        raise TypeError(f"model must be an nn.Sequential, got {type(model).__name__}")
+    kinds = [type(m).__name__ for m in model]
+    if set(kinds) != {"Linear"}:  # and not empty
         raise ValueError(
-            f"only a stack of nn.Linear layers collapses; this "
-            f"one also has {', '.join(kinds)}"
+            f"only a stack of nn.Linear layers collapses; model holds {kinds}"
         )
-    merged = layers[0]
-    for layer in layers[1:]:
+    merged = model[0]
+    for layer in model[1:]:
         merged = merge(merged, layer)
     return merged
     # --8<-- [end:collapse]
-
-
-def merge_gap(seed=0, sizes=(3, 5, 2), n=1000):
-    """Largest difference between two float64 layers in a row and their merged layer, on n random inputs."""
-    first, second = (
-        make_network(pair, seed=seed + i, dtype=torch.float64)[0]
-        for i, pair in enumerate([sizes[:2], sizes[1:]])
-    )
-    g = torch.Generator().manual_seed(seed)
-    x = torch.randn(n, sizes[0], generator=g, dtype=torch.float64)
-    with torch.no_grad():
-        return (second(first(x)) - merge(first, second)(x)).abs().max().item()
-
-
-# ---------------------------------------------------------------------------------------------
-# Activation functions
 
 
 # --8<-- [start:activations]
@@ -191,147 +169,64 @@ ACTIVATIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "ReLU": torch.relu}
 
 def derivative(f, z):
     """f′ at every point of z, by autograd (f acts on each number alone)."""
+    if not callable(f):
+        raise TypeError(f"f must be a function, such as torch.tanh, got {f!r}")
+    check_tensor("z", z)
     z = z.detach().clone().requires_grad_()
     f(z).sum().backward()  # d(sum)/dz_i = f′(z_i): other terms are flat
     return z.grad
     # --8<-- [end:activations]
 
 
-CLOSED_FORMS = {  # the derivatives on paper, for the tests and the figure's legend
-    "sigmoid": lambda z: torch.sigmoid(z) * (1 - torch.sigmoid(z)),
-    "tanh": lambda z: 1 - torch.tanh(z) ** 2,
-    "ReLU": lambda z: (z > 0).to(z.dtype),
-}
-FORMULAS = {
-    "sigmoid": ("σ(z) = 1 / (1 + e⁻ᶻ)", "σ′(z) = σ(z) (1 − σ(z))"),
-    "tanh": ("tanh(z)", "tanh′(z) = 1 − tanh²(z)"),
-    "ReLU": ("ReLU(z) = max(0, z)", "ReLU′(z) = 1 if z > 0, else 0"),
-}
-
-
-def saturation_table(zs):
-    """Return a Markdown table of each activation's slope (by autograd) at each input z."""
-    z = torch.tensor(zs, dtype=torch.float64)
-    slopes = {name: derivative(f, z) for name, f in ACTIVATIONS.items()}
-    rows = [
-        "| input $z$ | " + " | ".join(f"{name}′(z)" for name in ACTIVATIONS) + " |",
-        "|---:|" + "---:|" * len(ACTIVATIONS),
-    ]
-    for i, value in enumerate(zs):
-        cells = [slope_text(slopes[name][i].item()) for name in ACTIVATIONS]
-        rows.append(f"| {gradients.minus(f'{value:g}')} | " + " | ".join(cells) + " |")
-    return "\n".join(rows)
-
-
-def slope_text(value):
-    """A slope as text: 0.25, 0.0066, or 4.5 × 10⁻⁵ when it is tiny."""
-    if value == 0 or value >= 1e-3:
-        return f"{value:.4g}"
-    return gradients.sci(value)
-
-
-def chained_sigmoid_slope(layers, z=0.0):
-    """The slope of sigmoid applied `layers` times in a row, at z, by autograd."""
-
-    def chain(t):
-        for _ in range(layers):
-            t = torch.sigmoid(t)
-        return t
-
-    return derivative(chain, torch.tensor([z], dtype=torch.float64)).item()
-
-
-# ---------------------------------------------------------------------------------------------
-# The network that bends, and its hidden units
-
-
-def fit_sine(seed=0, data_seed=0, **settings):
-    """Train the page's network (FIT, updated by `settings`) on the sine: data, model, losses."""
-    s = {**FIT, **settings}
-    x, y = make_sine(seed=data_seed)
-    model = make_network(s["widths"], seed=seed)
-    losses = train(model, x, y, lr=s["lr"], steps=s["steps"], momentum=s["momentum"])
-    return x, y, model, losses
-
-
-def frame_steps(steps, frames=20):
-    """The steps the animation shows, closer together early on, where the curve moves fastest."""
-    return sorted({round(steps * (i / frames) ** 2) for i in range(frames + 1)})
-
-
-def fit_history(x, y, grid=None, seed=0, **settings):
-    """Train as fit_sine does; return the steps looked at, the grid, the curve on it at each, the losses."""
-    grid = torch.linspace(-3, 3, 121)[:, None] if grid is None else grid
-    s = {**FIT, **settings}
-    model = make_network(s["widths"], seed=seed)
-    wanted, steps, curves = set(frame_steps(s["steps"])), [], []
-
-    def watch(step, model):
-        if step in wanted:
-            with torch.no_grad():
-                curves.append(model(grid)[:, 0].clone())
-            steps.append(step)
-
-    losses = train(
-        model, x, y, lr=s["lr"], steps=s["steps"], momentum=s["momentum"], watch=watch
-    )
-    watch(s["steps"], model)
-    return steps, grid, torch.stack(curves), losses
-
-
 # --8<-- [start:pieces]
 def hidden_pieces(model, x):
     """Each hidden unit's share of the output, v_j relu(w_j x + b_j)."""
-    check_one_hidden_layer(model)
+    check_one_hidden_layer(model, x)
     first, activation, last = model
     with torch.no_grad():  # one column per unit, (n, H)
         return activation(first(x)) * last.weight[0]
     # --8<-- [end:pieces]
 
 
-def check_one_hidden_layer(model):
-    """Raise a ValueError unless model is Linear(1, H), an activation, Linear(H, 1)."""
-    layers = list(model)
-    if (
-        len(layers) != 3
-        or not isinstance(layers[0], nn.Linear)
-        or not isinstance(layers[2], nn.Linear)
-        or layers[0].in_features != 1
-        or layers[2].out_features != 1
-    ):
+# --8<-- [start:layer_checks]
+def check_mergeable(first, second):
+    """Raise unless first and second are nn.Linear layers with biases that can run in a row."""
+    for name, layer in [("first", first), ("second", second)]:
+        if not isinstance(layer, nn.Linear) or layer.bias is None:
+            raise TypeError(f"{name} must be an nn.Linear with a bias, got {layer!r}")
+    if first.out_features != second.in_features:
         raise ValueError(
-            "hidden_pieces needs a network of one hidden layer: Linear(1, H), "
-            f"an activation, Linear(H, 1); got {[type(m).__name__ for m in layers]}"
+            f"first gives {first.out_features} outputs but "
+            f"second takes {second.in_features} inputs"
+        )
+    if first.weight.dtype != second.weight.dtype:
+        raise TypeError(
+            f"first and second must hold one dtype, got "
+            f"{first.weight.dtype} and {second.weight.dtype}"
         )
 
 
-def kinks(model):
-    """Where each hidden unit of a one-hidden-layer ReLU network bends: x = -b_j / w_j."""
-    check_one_hidden_layer(model)
-    first = model[0]
-    return (-first.bias / first.weight[:, 0]).detach()
-
-
-def unit_census(model, lo=-3.0, hi=3.0):
-    """Count the hidden units that bend inside [lo, hi], and those that are zero all across it."""
-    first, last = model[0], model[2]
-    w, b = first.weight[:, 0].detach(), first.bias.detach()
-    at = kinks(model)
-    inside = (at > lo) & (at < hi) & (last.weight[0].detach() != 0)
-    ends = torch.stack([w * lo + b, w * hi + b])
-    dead = (ends <= 0).all(
-        dim=0
-    )  # w x + b is linear: off at both ends means off in between
-    return {
-        "units": len(w),
-        "bend inside": int(inside.sum()),
-        "zero throughout": int(dead.sum()),
-        "straight throughout": int((~inside & ~dead).sum()),
-    }
-
-
-# ---------------------------------------------------------------------------------------------
-# Why deep: depth multiplies kinks
+def check_one_hidden_layer(model, x):
+    """Raise unless model is Linear(1, H), an activation, Linear(H, 1), and x a column it takes."""
+    layers = list(model) if isinstance(model, nn.Sequential) else []
+    if not (
+        len(layers) == 3
+        and isinstance(layers[0], nn.Linear)
+        and isinstance(layers[2], nn.Linear)
+        and layers[0].in_features == layers[2].out_features == 1
+        and layers[0].out_features == layers[2].in_features
+    ):
+        raise ValueError(
+            "model must have one hidden layer: Linear(1, H), an activation, Linear(H, 1); "
+            f"got {[type(m).__name__ for m in layers] or type(model).__name__}"
+        )
+    check_tensor("x", x, ndim=2)
+    dtype = layers[0].weight.dtype
+    if x.shape[1] != 1 or x.dtype != dtype:
+        raise ValueError(
+            f"x must be a column of {dtype} inputs, got shape {tuple(x.shape)} of {x.dtype}"
+        )
+    # --8<-- [end:layer_checks]
 
 
 # --8<-- [start:tent]
@@ -348,576 +243,9 @@ def tent_block():
 
 def sawtooth_network(blocks):
     """`blocks` tent blocks in a row: 2**blocks straight pieces on [0, 1]."""
+    check_count("blocks", blocks, low=1)
     return nn.Sequential(*[m for _ in range(blocks) for m in tent_block()])
     # --8<-- [end:tent]
-
-
-def count_pieces(f, lo=0.0, hi=1.0, points=2**12 + 1):
-    """How many straight pieces f has on [lo, hi], from the slope changes on a fine float64 grid.
-
-    Exact when every kink falls on the grid, as for the sawtooth networks (kinks at multiples of
-    1 / 2**blocks); a kink between two grid points would count twice.
-    """
-    x = torch.linspace(lo, hi, points, dtype=torch.float64)[:, None]
-    with torch.no_grad():
-        y = f(x)[:, 0]
-    slopes = y.diff() / x[:, 0].diff()
-    changes = (slopes.diff().abs() > 1e-6 * slopes.abs().max()).sum().item()
-    return changes + 1
-
-
-def depth_table(depths):
-    """Return a Markdown table: pieces and parameters of the sawtooth networks; the fewest one layer needs."""
-    header = (
-        "| tent blocks | straight pieces | parameters, deep | one hidden layer: units, at least | "
-        "parameters, at least |"
-    )
-    rows = [header, "|---:|---:|---:|---:|---:|"]
-    for k in depths:
-        net = sawtooth_network(k).double()
-        pieces = count_pieces(net)
-        units = pieces - 1  # one kink per unit, and the sawtooth bends pieces - 1 times
-        rows.append(
-            f"| {k} | {pieces:,} | {count_parameters(net):,} | {units:,} | "
-            f"{3 * units + 1:,} |"
-        )
-    return "\n".join(rows)
-
-
-def make_sawtooth(n=200, blocks=TEETH_DEPTH, dtype=torch.float32):
-    """The sawtooth of `blocks` tent blocks, stretched over x in [-3, 3] and scaled to [-1, 1]."""
-    if not isinstance(n, int) or n < 2:
-        raise ValueError(f"n must be an integer of at least 2, got {n!r}")
-    x = torch.linspace(-3, 3, n, dtype=torch.float64)[:, None]
-    with torch.no_grad():
-        y = 2 * sawtooth_network(blocks).double()((x + 3) / 6) - 1
-    return x.to(dtype), y.to(dtype)
-
-
-def exact_sawtooth_network(shape, dtype=torch.float64):
-    """A (1, H, 1) or (1, H1, H2, 1) network set by hand to draw the sawtooth target exactly."""
-    # 8 ReLU units do it: one for the first slope, one for each of the 7 kinks
-    check_widths(shape)
-    if (
-        len(shape) not in (3, 4)
-        or shape[0] != 1
-        or shape[-1] != 1
-        or shape[1] < 2**TEETH_DEPTH
-    ):
-        raise ValueError(
-            f"need (1, H, 1) or (1, H1, H2, 1) with H, H1 >= {2**TEETH_DEPTH}, got {shape}"
-        )
-    pieces = 2**TEETH_DEPTH
-    at = torch.linspace(-3, 3, pieces + 1, dtype=dtype)[:-1]  # where each piece starts
-    slopes = (
-        torch.tensor([(-1.0) ** i for i in range(pieces)], dtype=dtype)
-        * 2
-        / (6 / pieces)
-    )
-    turns = torch.cat([slopes[:1], slopes.diff()])  # slope added at each start
-    net = make_network(shape, dtype=dtype)
-    with torch.no_grad():
-        for p in net.parameters():
-            p.zero_()
-        net[0].weight[:pieces, 0] = 1.0
-        net[0].bias[:pieces] = -at  # unit i: relu(x - at_i)
-        if len(shape) == 3:
-            net[2].weight[0, :pieces] = turns
-            net[2].bias[0] = -1.0
-        else:  # the second layer passes the
-            net[2].weight[0, :pieces] = turns  # sum on, shifted to stay > 0
-            net[2].bias[0] = 1.0
-            net[4].weight[0, 0] = 1.0
-            net[4].bias[0] = -2.0
-    return net
-
-
-# ---------------------------------------------------------------------------------------------
-# Why deep: what training finds. Ten trainings of a thousand steps, one by one, would be the slowest
-# thing on the page; train_many runs the networks of one architecture side by side instead, as one
-# batch of matrix products. The tests check that it gives what train gives, one network at a time.
-
-
-def _stacked(models):
-    """The weights of same-shaped networks, stacked: for each Linear, W (S, in, out) and b (S, 1, out)."""
-    shapes = {
-        tuple(
-            (type(m).__name__, getattr(m, "weight", torch.empty(0)).shape)
-            for m in model
-        )
-        for model in models
-    }
-    if len(shapes) != 1:
-        raise ValueError("train_many needs networks of one architecture")
-    params = []
-    for k, layer in enumerate(models[0]):
-        if isinstance(layer, nn.Linear):
-            params.append(
-                torch.stack([m[k].weight.detach().T for m in models]).requires_grad_()
-            )
-            params.append(
-                torch.stack([m[k].bias.detach()[None] for m in models]).requires_grad_()
-            )
-    return params
-
-
-def _forward_many(template, params, x):
-    """Every network's output at once, shape (S, n, out)."""
-    h, i = x.expand(len(params[0]), *x.shape), 0
-    for layer in template:
-        if isinstance(layer, nn.Linear):
-            h = torch.baddbmm(params[i + 1], h, params[i])
-            i += 2
-        else:
-            h = layer(h)  # the activation acts on each number alone, whatever the shape
-    return h
-
-
-def train_many(models, x, y, lr, steps, momentum=0.9):
-    """Train same-shaped networks side by side, as train() would one at a time; losses, one row each."""
-    check_training(x, y, lr, steps, momentum)
-    models = list(models)
-    params = _stacked(models)
-    opt = torch.optim.SGD(params, lr=lr, momentum=momentum)
-    history = []
-    for _ in range(steps):
-        # the sum of the losses: each network's parameters get the gradient of its own loss only
-        loss = ((_forward_many(models[0], params, x) - y) ** 2).mean(dim=(1, 2))
-        opt.zero_grad()
-        loss.sum().backward()
-        opt.step()
-        history.append(loss.detach())
-    with torch.no_grad():
-        history.append(
-            ((_forward_many(models[0], params, x) - y) ** 2).mean(dim=(1, 2))
-        )
-        linears = [
-            k for k, layer in enumerate(models[0]) if isinstance(layer, nn.Linear)
-        ]
-        for j, model in enumerate(models):
-            for n, k in enumerate(linears):
-                model[k].weight.copy_(params[2 * n][j].T)
-                model[k].bias.copy_(params[2 * n + 1][j, 0])
-    return torch.stack(history, dim=1).double()
-
-
-def depth_run(
-    shapes=(WIDE, DEEP),
-    lr=DEPTH_RUN["lr"],
-    steps=DEPTH_RUN["steps"],
-    momentum=DEPTH_RUN["momentum"],
-    seeds=DEPTH_RUN["seeds"],
-):
-    """Train each architecture from each seed on the sawtooth: {shape: (models, losses (seeds, steps+1))}."""
-    x, y = make_sawtooth()
-    out = {}
-    for shape in shapes:
-        models = [make_network(shape, seed=s) for s in seeds]
-        out[shape] = (
-            models,
-            train_many(models, x, y, lr=lr, steps=steps, momentum=momentum),
-        )
-    return out
-
-
-def shape_name(shape):
-    """1 → 8 → 8 → 1, for a tuple of widths."""
-    return " → ".join(map(str, shape))
-
-
-def depth_verdict(run, seeds=DEPTH_RUN["seeds"]):
-    """Per seed, the final loss of each architecture; and how many seeds each one won."""
-    (_, (_, lw)), (_, (_, ld)) = run.items()
-    final_w, final_d = lw[:, -1], ld[:, -1]
-    return {
-        "wide": final_w,
-        "deep": final_d,
-        "wide wins": int((final_w < final_d).sum()),
-        "deep wins": int((final_d < final_w).sum()),
-        "seeds": list(seeds),
-    }
-
-
-def depth_results_table(run, seeds=DEPTH_RUN["seeds"]):
-    """Return a Markdown table of the final loss of every run, one row per seed."""
-    (wide, (mw, _)), (deep, (md, _)) = run.items()
-    v = depth_verdict(run, seeds)
-    header = (
-        f"| seed | wide, {shape_name(wide)} ({count_parameters(mw[0])} parameters) | "
-        f"deep, {shape_name(deep)} ({count_parameters(md[0])} parameters) | lower |"
-    )
-    rows = [header, "|---:|---:|---:|---|"]
-    for i, seed in enumerate(seeds):
-        w, d = v["wide"][i].item(), v["deep"][i].item()
-        rows.append(
-            f"| {seed} | {w:.4f} | {d:.4f} | {'wide' if w < d else 'deep' if d < w else 'tie'} |"
-        )
-    rows.append(f"| median | {v['wide'].median():.4f} | {v['deep'].median():.4f} | |")
-    return "\n".join(rows)
-
-
-# ---------------------------------------------------------------------------------------------
-# Figures
-
-
-def plot_activations(theme="light", lim=6.0):
-    """Return a Figure: sigmoid, tanh and ReLU (solid) and their derivatives by autograd (dashed)."""
-    z = torch.linspace(-lim, lim, 241, dtype=torch.float64)
-    with render.themed(theme) as p:
-        fig = render.new_figure(7.6, 2.9)
-        axes = fig.subplots(1, 3, sharey=True)
-        for ax, (name, f) in zip(axes, ACTIVATIONS.items()):
-            ax.axhline(0, color=p["muted"], lw=0.8)
-            ax.axvline(0, color=p["muted"], lw=0.8)
-            ax.plot(z, f(z), color=p["cycle"][0], label="the function")
-            ax.plot(
-                z, derivative(f, z), "--", color=p["cycle"][1], label="its derivative"
-            )
-            ax.set_title(FORMULAS[name][0], fontsize=10)
-            ax.set_xlabel("z")
-            ax.set_xlim(-lim, lim)
-        axes[0].set_ylim(-1.15, 1.6)
-        axes[0].set_yticks([-1, 0, 1])
-        fig.legend(
-            *axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=2
-        )
-    return fig
-
-
-def animate_fit(x, y, grid, steps, curves, losses, line, theme="light"):
-    """Return frames of the network's curve bending into the sine (left) as the loss falls (right)."""
-    (slope, intercept), line_loss = line
-    g = grid[:, 0].numpy()
-    curves, losses = curves.numpy(), losses.numpy()
-    with render.themed(theme) as p:
-        fig = render.new_figure(7.6, 3.2)
-        ax_fit, ax_loss = fig.subplots(1, 2, width_ratios=[1.25, 1])
-        ax_fit.scatter(x[:, 0], y[:, 0], s=9, color=p["muted"], alpha=0.8, zorder=2)
-        ax_fit.plot(
-            g,
-            slope.item() * g + intercept.item(),
-            "--",
-            color=p["cycle"][1],
-            lw=1.5,
-            label="best straight line",
-            zorder=3,
-        )
-        (curve,) = ax_fit.plot(
-            [], [], color=p["cycle"][0], zorder=4, label="the network"
-        )
-        ax_fit.set_xlabel("x")
-        ax_fit.set_ylabel("y")
-        ax_fit.set_ylim(-1.75, 1.75)
-        ax_fit.legend(loc="upper left", fontsize=9)
-        # log10 of the loss on a plain axis, labelled 10⁻²: a log-scale axis is slow to lay out
-        logs, line_log = torch.as_tensor(losses).log10().numpy(), math.log10(line_loss)
-        ax_loss.axhline(line_log, ls="--", color=p["cycle"][1], lw=1.5)
-        ax_loss.text(
-            len(losses) - 1,
-            line_log + 0.08,
-            "best straight line",
-            ha="right",
-            va="bottom",
-            fontsize=9,
-            color=p["fg"],
-        )
-        ax_loss.plot(range(len(losses)), logs, color=p["grid"], lw=1.5)
-        (trace,) = ax_loss.plot([], [], color=p["cycle"][0])
-        (dot,) = ax_loss.plot([], [], "o", color=p["cycle"][0], ms=6)
-        decades = range(
-            math.floor(logs.min()), math.ceil(max(logs.max(), line_log)) + 1
-        )
-        ax_loss.set_yticks(
-            list(decades), [gradients.power_of_ten(10.0**d) for d in decades]
-        )
-        ax_loss.set_ylim(decades[0], decades[-1])
-        ax_loss.set_xlabel("step")
-        ax_loss.set_ylabel("loss (log scale)")
-        title = fig.suptitle(" ", fontfamily="monospace", fontsize=10)
-
-        def update(i):
-            t = steps[i]
-            curve.set_data(g, curves[i])
-            trace.set_data(range(t + 1), logs[: t + 1])
-            dot.set_data([t], [logs[t]])
-            title.set_text(f"step {t:3d}   loss {losses[t]:.4f}")
-
-        frames = render.blit_frames(
-            fig, [curve, trace, dot, title], update, range(len(steps))
-        )
-    return frames
-
-
-def plot_pieces(model, x, y, theme="light", lo=-3.0, hi=3.0):
-    """Return a Figure: each hidden unit's bent line (top) and their sum, the network's output (bottom)."""
-    grid = torch.linspace(lo, hi, 601)[:, None]
-    pieces = hidden_pieces(model, grid).numpy()
-    bias = model[2].bias.item()
-    g = grid[:, 0].numpy()
-    w = model[0].weight[:, 0].detach()
-    at = kinks(model).tolist()
-    inside = sorted(k for k in at if lo < k < hi)
-    with torch.no_grad():
-        bends = model(torch.tensor(inside)[:, None])[:, 0].numpy()
-    with render.themed(theme) as p:
-        fig = render.new_figure(7.2, 5.4)
-        ax_units, ax_sum = fig.subplots(2, 1, sharex=True)
-        for ax in (ax_units, ax_sum):
-            for k in inside:
-                ax.axvline(k, color=p["grid"], lw=1.0, zorder=0)
-        colors = {True: p["cycle"][2], False: p["cycle"][3]}
-        for j in range(pieces.shape[1]):
-            right = bool(w[j] > 0)
-            ax_units.plot(
-                g,
-                pieces[:, j],
-                color=colors[right],
-                lw=1.3,
-                zorder=2,
-                label="on to the right of its bend"
-                if right
-                else "on to the left of its bend",
-            )
-            if lo < at[j] < hi:
-                ax_units.plot([at[j]], [0], "o", color=colors[right], ms=5, zorder=3)
-        handles, labels = ax_units.get_legend_handles_labels()
-        unique = dict(zip(labels, handles))
-        fig.legend(
-            unique.values(),
-            unique.keys(),
-            loc="outside upper center",
-            ncols=2,
-            fontsize=9,
-        )
-        ax_units.set_ylabel("each unit's share")
-        ax_units.axhline(0, color=p["muted"], lw=0.8, zorder=1)
-        ax_sum.scatter(
-            x[:, 0], y[:, 0], s=9, color=p["muted"], alpha=0.7, zorder=2, label="data"
-        )
-        ax_sum.plot(
-            g,
-            pieces.sum(axis=1) + bias,
-            color=p["cycle"][0],
-            zorder=3,
-            label=f"sum of the {pieces.shape[1]} shares + bias: the network",
-        )
-        ax_sum.plot(inside, bends, "o", color=p["fg"], ms=4, zorder=4, label="a bend")
-        ax_sum.set_ylim(-1.6, 1.6)
-        ax_sum.set_xlabel("x")
-        ax_sum.set_ylabel("y")
-        ax_sum.set_xlim(lo, hi)
-        ax_sum.legend(loc="upper left", fontsize=9)
-    return fig
-
-
-def plot_folds(depths=(1, 2, 3, 4), theme="light", gap=1.4):
-    """Return a Figure: the output of 1, 2, 3, 4 tent blocks in a row on [0, 1], one above the other."""
-    x = torch.linspace(0, 1, 2**8 + 1, dtype=torch.float64)[:, None]
-    with render.themed(theme) as p:
-        fig = render.new_figure(7.0, 3.6)
-        ax = fig.add_subplot()
-        for row, k in enumerate(depths):
-            net = sawtooth_network(k).double()
-            base = (len(depths) - 1 - row) * gap
-            with torch.no_grad():
-                ax.plot(x[:, 0], net(x)[:, 0] + base, color=p["cycle"][0], lw=1.6)
-            ax.text(
-                1.03,
-                base + 0.5,
-                f"{k} block{'s' if k > 1 else ''}: {count_pieces(net)} pieces",
-                va="center",
-                fontsize=10,
-            )
-        ax.set_yticks([])
-        ax.set_xticks([0, 0.5, 1], ["0", "½", "1"])
-        ax.set_xlim(0, 1)
-        ax.set_xlabel("x")
-        ax.spines["left"].set_visible(False)
-        ax.grid(False)
-    return fig
-
-
-def plot_depth_run(run, theme="light"):
-    """Return a Figure: each run's fit of the sawtooth at the end, wide (left) and deep (right)."""
-    x, y = make_sawtooth()
-    with render.themed(theme) as p:
-        fig = render.new_figure(7.6, 3.5)
-        axes = fig.subplots(1, 2, sharey=True)
-        for ax, (shape, (models, _losses)) in zip(axes, run.items()):
-            ax.plot(
-                x[:, 0], y[:, 0], color=p["muted"], lw=4.0, alpha=0.5, label="target"
-            )
-            for j, model in enumerate(models):
-                with torch.no_grad():
-                    ax.plot(
-                        x[:, 0],
-                        model(x)[:, 0],
-                        color=p["cycle"][j],
-                        lw=1.3,
-                        label=f"seed {j}",
-                    )
-            kind = "wide" if len(shape) == 3 else "deep"
-            ax.set_title(f"{kind}, {shape_name(shape)}", fontsize=10)
-            ax.set_xlabel("x")
-        axes[0].set_ylabel("y")
-        axes[0].set_ylim(-1.35, 1.35)
-        fig.legend(
-            *axes[0].get_legend_handles_labels(),
-            loc="outside lower center",
-            ncols=len(run[next(iter(run))][0]) + 1,
-            fontsize=9,
-        )
-    return fig
-
-
-def depth_summary(run, steps=DEPTH_RUN["steps"]):
-    """Return the sentences that say who won the depth run, with its numbers, and what that means."""
-    v = depth_verdict(run)
-    n, w, d = len(v["seeds"]), v["wide wins"], v["deep wins"]
-    mw, md = v["wide"].median().item(), v["deep"].median().item()
-    text = (
-        f"After {steps:,} steps the wide network's loss was the lower one on {w} of the {n} seeds, and "
-        f"the deep network's on {d}. The median final loss was {mw:.3f} for the wide network and "
-        f"{md:.3f} for the deep one; the wide network's losses ran from {v['wide'].min():.3f} to "
-        f"{v['wide'].max():.3f}, the deep network's from {v['deep'].min():.3f} to {v['deep'].max():.3f}."
-    )
-    if w == n:
-        return text + (
-            " On this race, depth's advantage on paper did not become an advantage in "
-            "training: with the same parameters, steps and seeds, SGD did better with width."
-        )
-    if d == n:
-        return text + " On this race, the deep network came out ahead on every seed."
-    return text + " On this race, neither architecture came out ahead on every seed."
-
-
-def race_setup(
-    shapes=(WIDE, DEEP),
-    n=200,
-    lr=DEPTH_RUN["lr"],
-    steps=DEPTH_RUN["steps"],
-    momentum=DEPTH_RUN["momentum"],
-    seeds=DEPTH_RUN["seeds"],
-):
-    """Return the paragraph that sets out the depth race, with its settings and parameter counts."""
-    x, y = make_sawtooth(n, dtype=torch.float64)
-    (wide, deep), pieces = shapes, 2**TEETH_DEPTH
-    counts = [count_parameters(make_network(shape)) for shape in shapes]
-    both = (
-        f"exactly {counts[0]}"
-        if counts[0] == counts[1]
-        else f"{counts[0]} and {counts[1]}"
-    )
-    with torch.no_grad():
-        exact = max(
-            (exact_sawtooth_network(shape)(x) - y).abs().max().item()
-            for shape in shapes
-        )
-    return (
-        f"The target is the sawtooth of {TEETH_DEPTH} tent blocks, stretched over the $x$ of the sine, "
-        f"$[-3, 3]$, and scaled to run from $-1$ to $1$: {pieces // 2} teeth, {pieces} pieces, sampled at "
-        f"{len(x)} points. One network is wide, {shape_name(wide)}; the other is deep, {shape_name(deep)}. "
-        f"Both have {both} parameters, and both can draw the target exactly: {pieces} ReLU units suffice, "
-        f"one for the first slope and one per bend, and each network has at least {pieces} in its first "
-        f"hidden layer (set by hand that way, both match the target to within {gradients.sci(exact)}). "
-        f"Each trains from the same {len(seeds)} seeds, seeds {seeds[0]} to {seeds[-1]}, on the same points, "
-        f"with the same settings: learning rate {lr}, momentum {momentum}, {steps:,} steps."
-    )
-
-
-def activations_alt():
-    """Alt text for the activations figure, with slopes computed by autograd."""
-    at = {
-        name: derivative(f, torch.tensor([0.0, 6.0], dtype=torch.float64)).tolist()
-        for name, f in ACTIVATIONS.items()
-    }
-    return (
-        f"Three panels for z from -6 to 6. Sigmoid rises from 0 to 1; its derivative peaks at "
-        f"{at['sigmoid'][0]:.2f} at z = 0 and is {at['sigmoid'][1]:.4f} at z = 6. Tanh rises from -1 to 1; "
-        f"its derivative peaks at {at['tanh'][0]:.0f} and is {at['tanh'][1]:.5f} at z = 6. ReLU is 0 for "
-        f"negative z and z itself for positive z; its derivative steps from 0 to {at['ReLU'][1]:.0f}."
-    )
-
-
-def fit_alt(steps, losses, line_loss):
-    """Alt text for the animation of the network's fit."""
-    return (
-        f"Animation of {len(steps)} frames over {steps[-1]} steps: the network's curve starts as a "
-        f"gently bent line with loss {losses[0]:.3f}, bends towards the trough and the crest of the sine, "
-        f"and ends on the points with loss {losses[-1]:.4f}, while the best straight line stays at "
-        f"{line_loss:.3f}."
-    )
-
-
-def fit_report(x, y, losses):
-    """The sentences after the animation: the network's loss against the line's and the noise's."""
-    line = least_squares_line(x, y)[1]
-    noise = mse(torch.sin(x), y).item()
-    return (
-        f"After {len(losses) - 1} steps the network's loss is {losses[-1]:.4f}, {line / losses[-1]:.0f} "
-        f"times lower than the best straight line's {line:.4f}. How low could it go? The sine itself, "
-        f"with no error at all, scores {noise:.4f} on these points, because that is the noise; the "
-        f"network is within {losses[-1] / noise - 1:.0%} of it."
-    )
-
-
-def stack_report(stack, x, y, losses):
-    """The sentences after training a stack of linear layers: its loss and its line against least squares."""
-    (slope, intercept), best = least_squares_line(x, y)
-    one, loss = collapse(stack), losses[-1].item()
-    return (
-        f"After {len(losses) - 1} steps its loss is {loss:.5f}; the least-squares line's is {best:.5f}, "
-        f"a difference of {gradients.sci(abs(loss - best))}. Merged into one layer with `collapse` "
-        "(which merges first to last; exercise 1 writes it), the stack is the line $y = "
-        f"{one.weight.item():.3f} x + {one.bias.item():.3f}$, and the least-squares line is $y = "
-        f"{slope:.3f} x + {intercept:.3f}$: {count_parameters(stack)} parameters, and still one "
-        "straight line."
-    )
-
-
-def pieces_report(model, x):
-    """The sentences after the figure of bent lines: the sum checked, and the units counted."""
-    c = unit_census(model)
-    with torch.no_grad():
-        gap = (
-            (hidden_pieces(model, x).sum(dim=1) + model[2].bias - model(x)[:, 0])
-            .abs()
-            .max()
-            .item()
-        )
-    return (
-        f"The {c['units']} pieces plus the bias add up to the network's output to within "
-        f"{gradients.sci(gap)}, float32's rounding. Of the {c['units']} units, {c['bend inside']} bend "
-        f"inside $[-3, 3]$, where the data is. {c['straight throughout']} "
-        f"bend{'s' if c['straight throughout'] == 1 else ''} outside it and "
-        f"{'is' if c['straight throughout'] == 1 else 'are'} straight across all the data, and "
-        f"{c['zero throughout']} {'is' if c['zero throughout'] == 1 else 'are'} zero for every input in "
-        "$[-3, 3]$: switched off everywhere, "
-        f"{'it passes' if c['zero throughout'] == 1 else 'they pass'} back no gradient and "
-        f"take{'s' if c['zero throughout'] == 1 else ''} no part."
-    )
-
-
-def pieces_alt(census):
-    """Alt text for the figure of the hidden units' bent lines."""
-    return (
-        f"Top: the {census['units']} hidden units of the trained network, each a straight line that is "
-        f"flat zero on one side of its bend; {census['bend inside']} of them bend inside the data's range. "
-        f"Bottom: their sum plus the bias, a curve of straight pieces through the sine's points, bending "
-        f"at the same {census['bend inside']} places."
-    )
-
-
-def depth_alt(run):
-    """Alt text for the depth figure, with the run's numbers."""
-    v = depth_verdict(run)
-    (wide, _), (deep, _) = run.items()
-    return (
-        f"Two panels with the four-tooth sawtooth target and the fits of {len(v['seeds'])} seeds. "
-        f"Left, the wide {shape_name(wide)} network: final losses {v['wide'].min():.3f} to "
-        f"{v['wide'].max():.3f}. Right, the deep {shape_name(deep)} network: final losses "
-        f"{v['deep'].min():.3f} to {v['deep'].max():.3f}."
-    )
 
 
 # --8<-- [start:run]

@@ -13,6 +13,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import torch
 
 # The same numerics as the build (hooks.py sets them for its workers): one thread, so tests
 # compute the bits the pages show and are not slowed by threads fighting over two cores.
@@ -64,14 +65,16 @@ def defaults(fn):
 
 
 def assert_close(actual, expected, atol=0.0, rtol=0.0):
-    """Same shape, and every element of `actual` within atol + rtol * |expected| of `expected`, compared
-    in float64 (torch.testing's rule, without its one-second first import)."""
-    import torch
+    """The one way the tests compare numbers: same shape, and every element of `actual` within
+    atol + rtol * |expected| of `expected`, compared in float64 (torch.testing's rule, without its
+    one-second first import). Python numbers are taken as float64, never through float32."""
 
-    actual, expected = (
-        torch.as_tensor(actual).double(),
-        torch.as_tensor(expected).double(),
-    )
+    def as64(value):
+        if isinstance(value, torch.Tensor):
+            return value.detach().double()
+        return torch.as_tensor(value, dtype=torch.float64)
+
+    actual, expected = as64(actual), as64(expected)
     assert actual.shape == expected.shape, (
         f"shapes {tuple(actual.shape)} and {tuple(expected.shape)}"
     )
@@ -110,7 +113,7 @@ def run_program(page, title, folder):
 # The built site, shared by every test that looks at it: built once per test session.
 
 
-def _mkdocs_command(config_file, site_dir, cache_dir=None):
+def mkdocs_command(config_file, site_dir, cache_dir=None):
     """The strict build command and its environment; `cache_dir=None` uses the project's cache."""
     # NO_MKDOCS_2_WARNING: Material prints its end-of-life notice (CONTRIBUTING.md, "The
     # platform's future") on every build; here it would fill every captured build log.
@@ -137,7 +140,7 @@ def _mkdocs_command(config_file, site_dir, cache_dir=None):
 def mkdocs_build(config_file, site_dir, cache_dir, env=None):
     """Run `mkdocs build --strict` in a fresh process, from the config's folder, with its own cache
     (and `env` added to the environment)."""
-    cmd, environment = _mkdocs_command(config_file, site_dir, cache_dir)
+    cmd, environment = mkdocs_command(config_file, site_dir, cache_dir)
     return subprocess.run(
         cmd,
         cwd=config_file.parent,
@@ -157,10 +160,12 @@ SITE_FIXTURES = {"site", "site_again", "site_url"}
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Run the tests that need the built site last, so the others run while it builds."""
-    items.sort(
-        key=lambda item: bool(SITE_FIXTURES & set(item.fixturenames))
-    )  # stable: order kept
+    """Mark every test that needs the built site `site`, and run those last (the sort is stable),
+    so the others run while it builds; `pytest -m "not site"` runs only the claims."""
+    for item in items:
+        if SITE_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.site)
+    items.sort(key=lambda item: item.get_closest_marker("site") is not None)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -185,7 +190,7 @@ def _builds(request, tmp_path_factory):
     for name in wanted:
         site_dir = tmp_path_factory.mktemp(name)
         cache = None if name == "site" else tmp_path_factory.mktemp("cache")
-        cmd, env = _mkdocs_command(ROOT / "mkdocs.yml", site_dir, cache)
+        cmd, env = mkdocs_command(ROOT / "mkdocs.yml", site_dir, cache)
         log = (
             tmp_path_factory.mktemp("log") / f"{name}.log"
         )  # a file: a pipe nobody reads could fill
@@ -264,3 +269,109 @@ def pytest_make_parametrize_id(config, val, argname):
     if callable(val) and getattr(val, "__name__", "") == "<lambda>":
         return f"line {val.__code__.co_firstlineno}"
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad input: every public lesson function refuses it, with a message that names the argument.
+
+NAN, INF = float("nan"), float("inf")
+BAD = {  # the bad values of each kind of argument
+    "positive": [0, -0.1, NAN, INF, "0.1", None, True],  # a learning rate, a step size
+    "count": [-1, 2.5, "3", None, True],  # steps, epochs: an integer >= 0
+    "count1": [
+        0,
+        -1,
+        2.5,
+        "3",
+        None,
+    ],  # an integer >= 1: a batch size, a number of points
+    "seed": [-1, 1.5, "0", None],
+    "fraction": [-0.1, 1.0, 1.5, NAN, "0.5", None],  # in [0, 1): a momentum
+    "tensor": [None, "x", [1.0, 2.0], torch.zeros(0)],
+}
+
+
+class Call:
+    """A valid call of a lesson function, and the kind of each argument the property test breaks:
+    a key of BAD, or a list of bad values of that argument alone. A keyword value that is a
+    function is called for every call, so each gets fresh tensors."""
+
+    def __init__(self, fn, kinds, **kwargs):
+        self.fn, self.kinds, self.kwargs = fn, kinds, kwargs
+
+    def arguments(self, **changed):
+        made = {
+            k: (v() if callable(v) and not isinstance(v, type) else v)
+            for k, v in self.kwargs.items()
+        }
+        return {**made, **changed}
+
+    def cases(self):
+        for name, kind in self.kinds.items():
+            for value in BAD[kind] if isinstance(kind, str) else kind:
+                yield BadInput(self, name, value)
+
+    def __repr__(self):
+        return f"{self.fn.__module__.split('.')[-1]}.{self.fn.__name__}"
+
+
+class BadInput:
+    def __init__(self, call, name, value):
+        self.call, self.name, self.value = call, name, value
+
+    def __repr__(self):
+        value = self.value
+        if isinstance(
+            value, torch.Tensor
+        ):  # a short one by its values, a long one by its shape
+            dtype = str(value.dtype).removeprefix("torch.")
+            shown = (
+                f"tensor({value.tolist()}, {dtype})"
+                if value.numel() <= 4
+                else f"tensor{tuple(value.shape)}"
+            )
+        else:
+            shown = repr(value)
+        return f"{self.call!r}({self.name}={shown})"
+
+    def check(self):
+        """The call with this one argument bad raises a ValueError or TypeError naming it, at once."""
+        with time_limit(10), pytest.raises((ValueError, TypeError)) as refused:
+            self.call.fn(**self.call.arguments(**{self.name: self.value}))
+        assert self.name in str(refused.value), (
+            f"the message does not name {self.name}: {refused.value}"
+        )
+
+
+def bad_inputs(calls):
+    return [case for call in calls for case in call.cases()]
+
+
+def public_functions(module):
+    """The functions a module defines (not imports) and does not mark private."""
+    import inspect
+
+    return {
+        obj
+        for name, obj in vars(module).items()
+        if (inspect.isfunction(obj) or inspect.isclass(obj))
+        and obj.__module__ == module.__name__
+        and not name.startswith("_")
+    }
+
+
+@contextlib.contextmanager
+def time_limit(seconds):
+    """Fail, instead of hanging, if the block takes longer than `seconds` (POSIX, main thread)."""
+    import signal
+
+    def expired(*_):
+        raise TimeoutError(f"took more than {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

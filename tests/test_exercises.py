@@ -10,10 +10,18 @@ from collections import defaultdict
 import pytest
 
 from conftest import ROOT, chapters
-from exercise_mistakes import MISTAKES
+from sitebuild.exercises import apply_patch, unsolved
 
 EXERCISES = ROOT / "exercises"
 NAMES = sorted(p.stem.removeprefix("test_") for p in EXERCISES.glob("test_*.py"))
+PATCHES = ROOT / "tests" / "exercise_mistakes"  # <exercise>/<mistake>.diff
+MISTAKES = {
+    folder.name: {
+        patch.stem: patch.read_text() for patch in sorted(folder.glob("*.diff"))
+    }
+    for folder in sorted(PATCHES.iterdir())
+    if folder.is_dir()
+}
 
 
 def run_checks(folders, tmp):
@@ -53,14 +61,10 @@ def run_checks(folders, tmp):
 
 
 def wrong_answer(name, mistake):
-    """Our solution to exercise `name` with the edits of `mistake` made: a wrong answer, as source."""
-    text = (EXERCISES / "solutions" / f"{name}.py").read_text()
-    for old, new in MISTAKES[name][mistake][1]:
-        assert text.count(old) == 1, (
-            f"{name}, {mistake}: the text to replace is not in the solution once:\n{old}"
-        )
-        text = text.replace(old, new)
-    return text
+    """Our solution to exercise `name` with the patch of `mistake` applied: a wrong answer."""
+    return apply_patch(
+        (EXERCISES / "solutions" / f"{name}.py").read_text(), MISTAKES[name][mistake]
+    )
 
 
 def mistake_rounds():
@@ -102,7 +106,7 @@ def test_there_are_exercises_and_each_has_its_files():
             f"exercises/solutions/{name}.py"
         )
         assert len(MISTAKES.get(name, {})) >= 2, (
-            f"two wrong answers to {name} in tests/exercise_mistakes.py"
+            f"two wrong answers to {name} in tests/exercise_mistakes/{name}/"
         )
     assert set(MISTAKES) <= set(NAMES), (
         "wrong answers to an exercise that does not exist"
@@ -110,35 +114,30 @@ def test_there_are_exercises_and_each_has_its_files():
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_the_file_to_fill_in_asks_for_what_our_answer_does(name):
-    """The reader's file and our answer have the same functions, signatures and docstrings, so the
-    contract the reader works to is the one our answer, and the check, were written for."""
-    import ast
-
-    def contract(path):
-        tree = ast.parse(path.read_text())
-        return [
-            (f.name, ast.unparse(f.args), ast.get_docstring(f))
-            for f in tree.body
-            if isinstance(f, ast.FunctionDef)
-        ]
-
-    asked, answered = (
-        contract(EXERCISES / f"{name}.py"),
-        contract(EXERCISES / "solutions" / f"{name}.py"),
-    )
-    assert asked and asked == answered
+def test_the_file_to_fill_in_is_made_from_our_answer(name):
+    """The reader's file is our answer with its solution regions taken out (python -m
+    sitebuild.exercises writes it), so its signatures and docstrings are our answer's."""
+    solution = (EXERCISES / "solutions" / f"{name}.py").read_text()
+    assert "# --8<-- [start:solution]" in solution
+    assert (EXERCISES / f"{name}.py").read_text() == unsolved(solution, name)
 
 
 @pytest.mark.parametrize(
     "name,mistake", [(n, m) for n in NAMES for m in sorted(MISTAKES.get(n, {}))]
 )
-def test_each_wrong_answer_is_an_edit_of_our_answer_that_still_applies(name, mistake):
-    description, edits = MISTAKES[name][mistake]
-    assert description and edits
+def test_each_wrong_answer_is_a_patch_of_our_answer_that_still_applies(name, mistake):
+    description = MISTAKES[name][mistake].split("\n", 1)[0]
+    assert description.startswith("A wrong answer: ") and len(description) > 30
     wrong = wrong_answer(name, mistake)
     assert wrong != (EXERCISES / "solutions" / f"{name}.py").read_text()
     compile(wrong, f"{name}: {mistake}", "exec")
+
+
+def test_a_patch_that_no_longer_fits_fails_loudly():
+    diff = "A wrong answer: test.\n--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n one\n-two\n+2\n"
+    assert apply_patch("one\ntwo\n", diff) == "one\n2\n"
+    with pytest.raises(ValueError, match="does not fit line 2"):
+        apply_patch("one\nthree\n", diff)
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -1,4 +1,6 @@
-"""The claims of docs/gradients.md, checked with the functions the page runs."""
+"""The claims of docs/gradients.md, checked against independent computations (closed forms, the
+formula 2/n X^T (X a - y) written out here, the normal equations, central differences computed by
+hand, numpy's polynomial fit), and the page's drawings smoke-tested."""
 
 import inspect
 import io
@@ -11,9 +13,10 @@ import torch
 from matplotlib.figure import Figure
 from PIL import Image
 
-from conftest import ROOT, assert_close, defaults, run_program
-from snippets import fit_line, render
-from snippets import gradients as G
+from conftest import Call, assert_close, bad_inputs, public_functions, run_program
+from snippets import fit_line, gradients
+from snippets.drawing import gradients as draw
+from snippets.drawing import line_problem, numbers, render
 
 F64 = torch.float64
 START = (-1.0, 1.0)  # the starting guess of "Fit a line", used all over the page
@@ -30,7 +33,7 @@ def data64():
 @pytest.fixture(scope="module")
 def loss64(data64):
     x, y = data64
-    return lambda a: fit_line.mse(x @ a, y)
+    return lambda a: ((x @ a - y) ** 2).mean()  # the MSE, written here
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +42,38 @@ def start():
 
 
 @pytest.fixture(scope="module")
+def best(data64):
+    """The least-squares line from the normal equations, independent of the page's lstsq."""
+    x, y = data64
+    return torch.linalg.solve(x.T @ x, x.T @ y)
+
+
+def formula(x, y, a):
+    """The MSE gradient 2/n X^T (X a - y), written here."""
+    return 2 / len(y) * x.T @ (x @ a - y)
+
+
+def central_errors(hs, dtype):
+    """|central difference of exp at 1 - e| for each step, computed here without the lesson."""
+    x = torch.tensor(1.0, dtype=dtype)
+    errs = []
+    for h in hs:
+        step = torch.tensor(h, dtype=dtype)
+        estimate = (torch.exp(x + step) - torch.exp(x - step)) / (2 * h)
+        errs.append(abs(estimate.item() - math.e))
+    return errs
+
+
+def fitted_slope(hs, errs):
+    """The slope of log10(error) against log10(h), by numpy's least-squares polynomial fit."""
+    return np.polyfit(np.log10(hs), np.log10(errs), 1)[0]
+
+
+@pytest.fixture(scope="module")
 def errors():
-    """The error of exp's central difference at x = 1 for every step of the figure, in both precisions."""
-    hs, e64 = G.step_errors(torch.float64)
-    _, e32 = G.step_errors(torch.float32)
-    return hs, e64, e32
+    """The page's steps h, and the error of exp's central difference at 1 in both precisions."""
+    hs, e64 = draw.step_errors(torch.float64)
+    return hs, e64, draw.step_errors(torch.float32)[1]
 
 
 def error_at(hs, errs, h):
@@ -63,75 +93,57 @@ def parse_vec(text):
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# Which way is down
+# -- which way is down ----------------------------------------------------------------------------
 
 
 def test_autograd_slopes_of_the_parabola_are_2_times_x_minus_1():
     for x in XS:
-        assert G.autograd_gradient(
-            G.parabola, torch.tensor(x, dtype=F64)
-        ).item() == 2 * (x - 1)
+        slope = gradients.autograd_gradient(
+            gradients.parabola, torch.tensor(x, dtype=F64)
+        )
+        assert slope.item() == 2 * (x - 1)
+
+
+def test_the_parabola_is_lowest_at_1():
+    u = torch.linspace(-3, 5, 801, dtype=F64)
+    assert_close(u[gradients.parabola(u).argmin()], 1.0, atol=1e-12)
+    assert gradients.parabola(torch.tensor(1.0)) == 0
 
 
 def test_downhill_is_against_the_slope_on_either_side_of_the_bottom():
     # the page: negative slope -> down is to the right; positive -> to the left; zero -> the bottom
+    def f(x):
+        return (x - 1) ** 2  # the bowl, written here
+
     for x in XS:
-        slope = G.autograd_gradient(G.parabola, torch.tensor(x, dtype=F64)).item()
+        slope = gradients.autograd_gradient(
+            gradients.parabola, torch.tensor(x, dtype=F64)
+        )
         if slope == 0:
-            assert x == 1 and all(
-                G.parabola(x + d) > G.parabola(x) for d in (-1e-3, 1e-3)
-            )
+            assert x == 1 and all(f(x + d) > f(x) for d in (-1e-3, 1e-3))
             continue
-        step = 1e-3 * slope
-        assert G.parabola(x - step) < G.parabola(x) < G.parabola(x + step)
+        step = 1e-3 * slope.item()
+        assert f(x - step) < f(x) < f(x + step)
         assert (x - step > x) == (slope < 0)  # against a negative slope is to the right
 
 
-def test_slope_table_says_right_where_the_slope_is_negative_and_left_where_positive():
-    rows = table_rows(G.slope_table(G.parabola, XS))
-    assert [float(r[0].replace("−", "-")) for r in rows] == XS
-    for _, _fx, shown, way in rows:
-        slope = float(shown.replace("−", "-"))
-        assert way == (
-            "to the right"
-            if slope < 0
-            else "to the left"
-            if slope > 0
-            else "nowhere: the bottom"
-        )
-    assert [float(r[1]) for r in rows] == [(x - 1) ** 2 for x in XS]
-
-
-@pytest.mark.parametrize("theme", ["light", "dark"])
-def test_tangent_figure_draws_a_tangent_per_point_in_its_themes_colours(theme):
-    fig = G.plot_tangents(G.parabola, XS, theme=theme)
-    assert isinstance(fig, Figure)
-    ax = fig.axes[0]
-    tangents = [line for line in ax.get_lines() if line.get_gid() == "tangent"]
-    assert len(tangents) == len(XS)
-    for line, x in zip(tangents, XS):  # each segment has the slope of f at its point
-        (x0, x1), (y0, y1) = line.get_xdata(), line.get_ydata()
-        assert (y1 - y0) / (x1 - x0) == pytest.approx(2 * (x - 1))
-    arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
-    assert len(arrows) == sum(x != 1 for x in XS)  # no arrow at the bottom
-    svg = render.figure_bytes(fig).decode()
-    assert render.PALETTES[theme]["cycle"][0] in svg and "#1f77b4" not in svg
-
-
-# ---------------------------------------------------------------------------------------------
-# Autograd
+# -- autograd -------------------------------------------------------------------------------------
 
 
 def test_autograd_of_x_squared_at_3_is_6():
-    g = G.autograd_gradient(lambda x: x**2, torch.tensor(3.0))
+    g = gradients.autograd_gradient(lambda x: x**2, torch.tensor(3.0))
     assert g.item() == 6.0 and g.shape == ()
 
 
 def test_autograd_gradient_leaves_the_callers_tensor_alone():
     a = torch.tensor([1.0, 2.0], dtype=F64)
-    G.autograd_gradient(lambda a: (a**2).sum(), a)
+    gradients.autograd_gradient(lambda a: (a**2).sum(), a)
     assert a.grad is None and not a.requires_grad
+    b = (
+        a.clone().requires_grad_()
+    )  # a tensor that is itself tracked keeps no gradient either
+    gradients.autograd_gradient(lambda a: (a**2).sum(), b)
+    assert b.grad is None
 
 
 def test_autograd_matches_the_rule_and_finite_differences_on_a_curved_function():
@@ -142,166 +154,100 @@ def test_autograd_matches_the_rule_and_finite_differences_on_a_curved_function()
         return (a**2 * torch.sin(a)).sum()
 
     by_rule = 2 * a * torch.sin(a) + a**2 * torch.cos(a)
-    assert_close(G.autograd_gradient(f, a), by_rule, rtol=0, atol=1e-14)
-    assert_close(G.finite_difference(f, a, 1e-5), by_rule, rtol=0, atol=1e-9)
+    assert_close(gradients.autograd_gradient(f, a), by_rule, atol=1e-14)
+    assert_close(gradients.finite_difference(f, a, 1e-5), by_rule, atol=1e-9)
 
 
 def test_each_step_of_descend_halves_the_distance_to_the_bottom_with_lr_0_25():
-    xs = G.descend(G.parabola, x0=3.0, lr=0.25, steps=6)
-    assert xs == pytest.approx([1 + 2 * 0.5**t for t in range(7)], abs=1e-15)
+    xs = gradients.descend(gradients.parabola, x0=3.0, lr=0.25, steps=6)
+    assert_close(xs, [1 + 2 * 0.5**t for t in range(7)], atol=1e-15)
+
+
+def test_descend_takes_the_steps_of_the_rule_x_minus_lr_times_2_x_minus_1():
+    xs, x = gradients.descend(gradients.parabola, x0=-2.0, lr=0.1, steps=20), -2.0
+    for t in range(21):
+        assert_close(xs[t], x, atol=1e-14)
+        x -= 0.1 * 2 * (x - 1)
 
 
 def test_without_clearing_the_gradient_descend_would_take_other_steps():
     # backward adds to .grad: the second step would use f'(x0) + f'(x1), not f'(x1)
     x = torch.tensor(3.0, dtype=F64, requires_grad=True)
     for _ in range(2):
-        G.parabola(x).backward()
+        ((x - 1) ** 2).backward()
         with torch.no_grad():
             x -= 0.25 * x.grad
-    assert x.item() != pytest.approx(G.descend(G.parabola, 3.0, 0.25, 2)[-1])
-    assert x.item() == pytest.approx(3.0 - 0.25 * 4 - 0.25 * (4 + 2))
+    assert_close(x, 3.0 - 0.25 * 4 - 0.25 * (4 + 2), atol=1e-15)
+    assert_close(
+        gradients.descend(gradients.parabola, 3.0, 0.25, 2)[-1], 1.5, atol=1e-15
+    )
 
 
-def test_a_step_on_a_leaf_tensor_outside_no_grad_raises():
-    assert "leaf Variable that requires grad" in G.in_place_error()
-    x = torch.tensor(3.0, requires_grad=True)
-    (x**2).backward()
-    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
-        x -= 0.1 * x.grad
-    with torch.no_grad():  # and the page's way does not
-        x -= 0.1 * x.grad
-    assert x.item() == pytest.approx(2.4)
-
-
-# ---------------------------------------------------------------------------------------------
-# Gradients accumulate
+# -- gradients accumulate -------------------------------------------------------------------------
 
 
 def test_accumulated_gradient_is_the_sum_of_the_separate_ones(data64, start):
     x, y = data64
-    first_half, second_half = G.halves(x, y)
-    first, second = G.backward_twice(first_half, second_half, start, zero_grad=False)
-    g1, g2 = (
-        fit_line.gradient(x[:50], y[:50], start),
-        fit_line.gradient(x[50:], y[50:], start),
+    first_half, second_half = draw.halves(x, y)
+    first, second = gradients.backward_twice(
+        first_half, second_half, start, zero_grad=False
     )
-    assert_close(first, g1, rtol=0, atol=1e-14)
-    assert_close(second, g1 + g2, rtol=0, atol=1e-14)
+    g1, g2 = formula(x[:50], y[:50], start), formula(x[50:], y[50:], start)
+    assert_close(first, g1, atol=1e-14)
+    assert_close(second, g1 + g2, atol=1e-14)
 
 
 def test_the_same_backward_twice_doubles_the_gradient(loss64, start):
-    first, second = G.backward_twice(loss64, loss64, start, zero_grad=False)
-    assert_close(second, 2 * first, rtol=0, atol=1e-14)
+    first, second = gradients.backward_twice(loss64, loss64, start, zero_grad=False)
+    assert_close(second, 2 * first, atol=1e-14)
 
 
 def test_zeroing_in_between_leaves_only_the_second_gradient(data64, start):
     x, y = data64
-    first_half, second_half = G.halves(x, y)
-    _, second = G.backward_twice(first_half, second_half, start, zero_grad=True)
-    assert_close(second, fit_line.gradient(x[50:], y[50:], start), rtol=0, atol=1e-14)
+    _, second = gradients.backward_twice(*draw.halves(x, y), start, zero_grad=True)
+    assert_close(second, formula(x[50:], y[50:], start), atol=1e-14)
 
 
 def test_half_the_sum_of_the_halves_gradients_is_the_full_gradient(data64, start):
     x, y = data64
     assert len(y) % 2 == 0  # the page: the halves are the same size
-    _, summed = G.backward_twice(*G.halves(x, y), start, zero_grad=False)
-    assert_close(summed / 2, fit_line.gradient(x, y, start), rtol=0, atol=1e-14)
+    _, summed = gradients.backward_twice(*draw.halves(x, y), start, zero_grad=False)
+    assert_close(summed / 2, formula(x, y, start), atol=1e-14)
 
 
-def test_four_quarter_weighted_batches_accumulate_to_the_full_gradient(data64, start):
-    # exercise 5
-    x, y = data64
-    a = start.clone().requires_grad_()
-    for batch in torch.arange(len(y)).chunk(4):
-        (fit_line.mse(x[batch] @ a, y[batch]) / 4).backward()
-    assert_close(a.grad, fit_line.gradient(x, y, start), rtol=0, atol=1e-14)
+# -- the formula ----------------------------------------------------------------------------------
 
 
-def test_the_three_ways_to_clear_a_gradient(loss64, start):
-    a = start.clone().requires_grad_()
-    loss64(a).backward()
-    a.grad.zero_()
-    assert torch.equal(a.grad, torch.zeros(2, dtype=F64))
-    a.grad = None
-    loss64(a).backward()  # a fresh gradient, not a sum
-    assert_close(a.grad, G.autograd_gradient(loss64, start), rtol=0, atol=0)
-    # opt.zero_grad() sets the gradients to None: its default (checked without building an optimizer,
-    # whose first construction costs seconds of imports)
-    assert (
-        inspect.signature(torch.optim.Optimizer.zero_grad)
-        .parameters["set_to_none"]
-        .default
-        is True
-    )
-
-
-def test_accumulation_table_shows_the_sum_without_zeroing_and_the_second_half_with_it(
-    data64, start
+def test_formula_equals_autograd_to_the_last_bits_in_float64(
+    data64, loss64, start, best
 ):
     x, y = data64
-    (name1, first1, second1), (name2, first2, second2) = table_rows(
-        G.accumulation_table(x, y, start)
-    )
-    assert name1 == "without zeroing" and "zero_()" in name2 and first1 == first2
-    g1, g2 = (
-        fit_line.gradient(x[:50], y[:50], start),
-        fit_line.gradient(x[50:], y[50:], start),
-    )
-    assert_close(parse_vec(second1), g1 + g2, rtol=0, atol=1e-4)
-    assert_close(parse_vec(second2), g2, rtol=0, atol=1e-4)
-
-
-# ---------------------------------------------------------------------------------------------
-# The formula
-
-
-def test_formula_equals_autograd_to_the_last_bits_in_float64(data64, loss64, start):
-    x, y = data64
-    points = [
-        start,
-        fit_line.least_squares(x, y)[0],
-        *torch.randn(5, 2, dtype=F64, generator=torch.Generator().manual_seed(0)),
-    ]
-    for a in points:
-        by_autograd = G.autograd_gradient(loss64, a)
+    seeded = torch.Generator().manual_seed(0)
+    for a in [start, best, *torch.randn(5, 2, dtype=F64, generator=seeded)]:
+        by_autograd = gradients.autograd_gradient(loss64, a)
         by_formula = fit_line.gradient(x, y, a)
-        assert (by_autograd - by_formula).abs().max() <= 8 * torch.finfo(F64).eps * max(
-            1.0, by_formula.abs().max()
-        )
+        scale = max(1.0, by_formula.abs().max().item())
+        assert_close(by_autograd, by_formula, atol=8 * torch.finfo(F64).eps * scale)
 
 
-def test_gradient_is_zero_at_the_least_squares_solution(data64, loss64):
+def test_gradient_is_zero_at_the_least_squares_solution(loss64, best):
+    assert_close(gradients.autograd_gradient(loss64, best), torch.zeros(2), atol=1e-14)
+
+
+# -- finite differences ---------------------------------------------------------------------------
+
+
+def test_finite_difference_equals_autograd_at_h_1e_5_in_float64(loss64, data64, start):
     x, y = data64
-    best = fit_line.least_squares(x, y)[0]
-    assert G.autograd_gradient(loss64, best).abs().max() < 1e-14
-    assert fit_line.gradient(x, y, best).abs().max() < 1e-14
-
-
-def test_gradient_table_has_a_row_per_point_with_matching_columns(data64, start):
-    x, y = data64
-    rows = table_rows(G.gradient_table(x, y, [start, fit_line.least_squares(x, y)[0]]))
-    assert len(rows) == 2
-    for _, by_autograd, by_formula, _ in rows:
-        assert by_autograd == by_formula
     assert_close(
-        parse_vec(rows[0][1]), fit_line.gradient(x, y, start), rtol=0, atol=1e-6
-    )
-    assert "−0.000000" not in rows[1][1]  # no negative zero at the minimum
-
-
-# ---------------------------------------------------------------------------------------------
-# Finite differences
-
-
-def test_finite_difference_equals_autograd_at_h_1e_5_in_float64(loss64, start):
-    assert_close(
-        G.finite_difference(loss64, start, 1e-5),
-        G.autograd_gradient(loss64, start),
-        rtol=0,
+        gradients.finite_difference(loss64, start, 1e-5),
+        formula(x, y, start),
         atol=1e-9,
     )
-    exp_at_1 = G.finite_difference(torch.exp, torch.tensor(1.0, dtype=F64), 1e-5)
-    assert abs(exp_at_1.item() - math.e) < 1e-9
+    exp_at_1 = gradients.finite_difference(
+        torch.exp, torch.tensor(1.0, dtype=F64), 1e-5
+    )
+    assert_close(exp_at_1, math.e, atol=1e-9)
 
 
 def test_finite_difference_returns_a_tensor_like_a():
@@ -310,54 +256,61 @@ def test_finite_difference_returns_a_tensor_like_a():
         torch.ones(3, dtype=torch.float32),
         torch.ones(2, 3, dtype=F64),
     ):
-        g = G.finite_difference(lambda a: (a**3).sum(), a, 1e-3)
+        g = gradients.finite_difference(lambda a: (a**3).sum(), a, 1e-3)
         assert g.shape == a.shape and g.dtype == a.dtype
         assert_close(g, 3 * a**2, rtol=1e-3, atol=1e-3)
 
 
 def test_the_quadratic_loss_has_no_truncation_error_so_the_large_step_wins(
-    loss64, start
+    data64, loss64, start
 ):
-    exact = G.autograd_gradient(loss64, start)
+    x, y = data64
+    exact = formula(x, y, start)
     gap = {
-        h: (G.finite_difference(loss64, start, h) - exact).abs().max().item()
+        h: (gradients.finite_difference(loss64, start, h) - exact).abs().max().item()
         for h in (1e-1, 1e-5)
     }
     assert gap[1e-1] < 1e-13 and gap[1e-1] < gap[1e-5]
 
 
+def test_the_step_errors_the_page_draws_are_the_central_differences_of_exp(errors):
+    hs, e64, e32 = errors
+    assert_close(hs[0], 1e-1, rtol=1e-12)
+    assert_close(hs[-1], 1e-14, rtol=1e-12)
+    assert_close(e64, central_errors(hs, F64), rtol=1e-9, atol=1e-17)
+    assert_close(e32, central_errors(hs, torch.float32), rtol=1e-6, atol=1e-9)
+
+
 def test_the_error_at_a_middle_step_is_smaller_than_at_both_ends(errors):
     hs, e64, _ = errors
     middle = error_at(hs, e64, 1e-5)
-    assert hs[0] == pytest.approx(1e-1) and hs[-1] == pytest.approx(1e-14)
     assert middle < 1e-9
     assert middle < e64[0] / 1e5 and middle < e64[-1] / 1e5
 
 
 def test_truncation_error_falls_as_h_squared_on_the_right(errors):
     hs, e64, _ = errors
-    right, _ = G.regime_slopes(hs, e64, right=1e-3, left=1e-8)
-    assert right == pytest.approx(2.0, abs=0.02)
-    for h, err in zip(hs, e64):
-        if h >= 1e-3:  # and its size is h^2 f'''/6, the dashed line
-            assert err == pytest.approx(G.truncation_guide(h), rel=1e-2)
+    right = [(h, err) for h, err in zip(hs, e64) if h >= 1e-3]
+    assert_close(fitted_slope(*zip(*right)), 2.0, atol=0.02)
+    for h, err in right:  # and its size is h^2 f'''(1) / 6 = h^2 e / 6, the dashed line
+        assert_close(err, h**2 * math.e / 6, rtol=1e-2)
 
 
-def test_round_off_error_grows_as_one_over_h_on_the_left_below_the_dotted_line(errors):
+def test_round_off_error_grows_as_one_over_h_on_the_left_below_eps_f_over_h(errors):
     hs, e64, _ = errors
-    _, left = G.regime_slopes(hs, e64, right=1e-3, left=1e-8)
-    assert -1.3 < left < -0.7
-    best_h = G.best_step(hs, e64)[0]
+    left = [(h, err) for h, err in zip(hs, e64) if h <= 1e-8]
+    assert -1.3 < fitted_slope(*zip(*left)) < -0.7
+    best_h = hs[int(np.argmin(e64))]
     for h, err in zip(hs, e64):
-        if h <= best_h:
-            assert err < G.roundoff_guide(h)
+        if h <= best_h:  # below the dotted line eps * f(1) / h
+            assert err < torch.finfo(F64).eps * math.e / h
 
 
 def test_float32_draws_the_v_higher_and_further_right(errors):
     hs, e64, e32 = errors
-    (h64, best64), (h32, best32) = G.best_step(hs, e64), G.best_step(hs, e32)
-    assert h32 > 100 * h64
-    assert best32 > 1e4 * best64
+    i64, i32 = int(np.argmin(e64)), int(np.argmin(e32))
+    assert hs[i32] > 100 * hs[i64]
+    assert e32[i32] > 1e4 * e64[i64]
 
 
 def test_in_float32_the_estimate_is_zero_once_the_two_values_round_to_the_same_number(
@@ -368,10 +321,12 @@ def test_in_float32_the_estimate_is_zero_once_the_two_values_round_to_the_same_n
     zero = max(h for h, err in zip(hs, e32) if err == math.e)
     assert eps32 / 4 <= zero <= eps32
     x = torch.tensor(1.0)
-    for h in hs:  # from there down the two values of exp are equal, and the error is the whole derivative
+    for h in (
+        hs
+    ):  # from there down the two values of exp are equal, and the error is all of e
         same = torch.exp(x + h) == torch.exp(x - h)
         assert same == (h <= zero)
-        assert same == (G.finite_difference(torch.exp, x, h).item() == 0)
+        assert same == (gradients.finite_difference(torch.exp, x, h).item() == 0)
     assert (
         x + eps32 / 4 == x and x - eps32 / 4 == x
     )  # far enough down, x +- h is x itself
@@ -380,38 +335,26 @@ def test_in_float32_the_estimate_is_zero_once_the_two_values_round_to_the_same_n
 def test_the_best_step_is_within_a_factor_of_3_of_the_cube_root_of_3_eps(errors):
     # exercise 3: h* = (3 eps)^(1/3), and the measured bottom is a little lower
     hs, e64, e32 = errors
-    for dtype, errs in ((torch.float64, e64), (torch.float32, e32)):
+    for dtype, errs in ((F64, e64), (torch.float32, e32)):
         theory = (3 * torch.finfo(dtype).eps) ** (1 / 3)
-        best = G.best_step(hs, errs)[0]
-        assert theory / 3 < best <= theory
+        assert theory / 3 < hs[int(np.argmin(errs))] <= theory
 
 
 def test_the_forward_difference_has_truncation_h_over_2_and_a_best_step_near_sqrt_eps(
     errors,
 ):
-    # exercise 4, computed here independently of the module
+    # exercise 4, computed here independently of the lesson
     hs = errors[0]
     x = torch.tensor(1.0, dtype=F64)
     forward = [abs(((torch.exp(x + h) - torch.exp(x)) / h).item() - math.e) for h in hs]
     for h, err in zip(hs, forward):
-        if h <= 1e-3 and h >= 1e-5:
-            assert err == pytest.approx(h / 2 * math.e, rel=2e-3)
-    best = G.best_step(hs, forward)[0]
-    assert (
-        math.sqrt(torch.finfo(F64).eps) / 3 < best < 3 * math.sqrt(torch.finfo(F64).eps)
-    )
+        if 1e-5 <= h <= 1e-3:
+            assert_close(err, h / 2 * math.e, rtol=2e-3)
+    root_eps = math.sqrt(torch.finfo(F64).eps)
+    assert root_eps / 3 < hs[int(np.argmin(forward))] < 3 * root_eps
 
 
-def test_check_table_rows_are_the_runs_numbers(loss64, start):
-    rows = table_rows(G.check_table(loss64, start, [1e-5, 1e-1]))
-    assert [r[0] for r in rows] == ["10⁻⁵", "10⁻¹"]
-    assert_close(
-        parse_vec(rows[0][1]), G.autograd_gradient(loss64, start), rtol=0, atol=1e-8
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# The gradient points uphill
+# -- the gradient points uphill -------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -426,7 +369,7 @@ def test_a_small_step_against_the_gradient_lowers_the_loss_and_along_it_raises_i
 ):
     x, y = data64
     for a in [start, *grid]:
-        g = fit_line.gradient(x, y, a)
+        g = formula(x, y, a)
         assert loss64(a - 0.01 * g) < loss64(a) < loss64(a + 0.01 * g)
 
 
@@ -435,267 +378,94 @@ def test_the_gradient_is_at_right_angles_to_the_contour(data64, loss64, grid):
     x, y = data64
     t = 1e-3
     for a in grid:
-        g = fit_line.gradient(x, y, a)
+        g = formula(x, y, a)
         along = torch.stack([-g[1], g[0]]) / g.norm()
         assert abs(loss64(a + t * along) - loss64(a)) < 2 * t**2
         assert abs(loss64(a - t * g / g.norm()) - loss64(a)) > 0.5 * t * g.norm()
 
 
 def test_arrows_grow_with_the_distance_from_the_minimum_along_each_line_through_it(
-    data64,
+    data64, best
 ):
     x, y = data64
-    best = fit_line.least_squares(x, y)[0]
-
-    def length(a1, a2):
-        return fit_line.gradient(x, y, torch.tensor([a1, a2], dtype=F64)).norm()
-
     for k in range(16):  # rays from the minimum in 16 directions
         d = torch.tensor(
             [math.cos(k * math.pi / 8), math.sin(k * math.pi / 8)], dtype=F64
         )
-        along = [length(*(best + r * d)) for r in (0.5, 1.5, 2.5, 3.5)]
+        along = [formula(x, y, best + r * d).norm() for r in (0.5, 1.5, 2.5, 3.5)]
         assert along == sorted(along)
-    assert length(*best) < 1e-14  # and vanish at the bottom
+    assert formula(x, y, best).norm() < 1e-14  # and vanish at the bottom
 
 
-def test_the_bowl_curves_less_along_the_slope_axis(loss64, start):
-    hessian = torch.autograd.functional.hessian(loss64, start)
+def test_the_bowl_curves_less_along_the_slope_axis(data64):
+    x, _ = data64
+    hessian = 2 / len(x) * x.T @ x  # of the MSE, in closed form
     assert hessian[0, 0] < hessian[1, 1] / 2  # so the contours are wider along a1
 
 
-def test_the_downhill_arrow_at_the_start_does_not_point_at_the_minimum(data64, start):
+def test_the_downhill_arrow_at_the_start_points_25_degrees_off_the_minimum(
+    data64, start, best
+):
     x, y = data64
-    g, best = fit_line.gradient(x, y, start), fit_line.least_squares(x, y)[0]
-    angle = G.angle_between(-g, best - start)
+    g = formula(x, y, start)
     to_min = math.atan2(best[1] - start[1], best[0] - start[0])
     down = math.atan2(-g[1], -g[0])
-    assert angle == pytest.approx(math.degrees(abs(down - to_min)), abs=1e-9)
-    assert angle > 10
-
-
-@pytest.mark.parametrize("theme", ["light", "dark"])
-def test_field_figure_draws_an_arrow_per_grid_point_in_both_themes(data64, theme):
-    x, y = fit_line.make_data()
-    a1 = torch.linspace(0, 6, 7, dtype=F64)
-    a2 = torch.linspace(-0.5, 5.5, 7, dtype=F64)
-    fig = G.plot_gradient_field(
-        x, y, a1, a2, torch.tensor(START, dtype=F64), theme=theme, lr=0.15
+    assert_close(
+        draw.angle_between(-g, best - start),
+        math.degrees(abs(down - to_min)),
+        atol=1e-9,
     )
-    ax = fig.axes[0]
-    quivers = [c for c in ax.collections if c.__class__.__name__ == "Quiver"]
-    assert [q.N for q in quivers] == [49, 1, 1]
-    g = G.gradient_field(x.double(), y.double(), a1, a2)
-    np.testing.assert_allclose(
-        quivers[0].U, (-0.15 * g[..., 0]).flatten().numpy()
-    )  # arrows are -lr * grad
-    assert (
-        fig.legends
-        and render.PALETTES[theme]["bg"] in render.figure_bytes(fig).decode()
-    )
+    assert round(math.degrees(abs(down - to_min))) == 25
 
 
-# ---------------------------------------------------------------------------------------------
-# Steepest descent
+# -- steepest descent -----------------------------------------------------------------------------
+
+
+def radians(*degrees):
+    return torch.tensor([math.radians(d) for d in degrees], dtype=F64)
 
 
 def test_directional_slopes_equal_d_dot_gradient(data64, loss64, start):
     x, y = data64
-    g = fit_line.gradient(x, y, start)
-    angles = [2 * math.pi * k / 24 for k in range(24)]
-    expected = [math.cos(t) * g[0].item() + math.sin(t) * g[1].item() for t in angles]
-    assert G.directional_slopes(loss64, start, angles) == pytest.approx(
-        expected, abs=1e-9
+    g = formula(x, y, start)
+    angles = torch.arange(24, dtype=F64) * 2 * math.pi / 24
+    expected = angles.cos() * g[0] + angles.sin() * g[1]
+    assert_close(
+        gradients.directional_slopes(loss64, start, angles), expected, atol=1e-9
     )
 
 
 def test_no_direction_is_steeper_than_minus_the_gradient(data64, loss64, start):
     x, y = data64
-    g = fit_line.gradient(x, y, start)
-    angles = [math.radians(k / 4) for k in range(4 * 360)]
-    slopes = G.directional_slopes(loss64, start, angles)
+    g = formula(x, y, start)
+    angles = torch.arange(4 * 360, dtype=F64) * math.pi / (4 * 180)
+    slopes = gradients.directional_slopes(loss64, start, angles)
     assert min(slopes) >= -g.norm().item() - 1e-9
     down = math.degrees(math.atan2(-g[1], -g[0])) % 360
-    assert math.degrees(angles[slopes.index(min(slopes))]) == pytest.approx(
-        down, abs=0.125
-    )
-    along = G.directional_slopes(loss64, start, [math.radians(down)])[0]
-    assert along == pytest.approx(-g.norm().item(), abs=1e-9)
-    assert max(slopes) == pytest.approx(
-        g.norm().item(), rel=1e-5
-    )  # along +g the loss rises fastest
+    assert_close(math.degrees(angles[slopes.index(min(slopes))]), down, atol=0.125)
+    along = gradients.directional_slopes(loss64, start, radians(down))[0]
+    assert_close(along, -g.norm(), atol=1e-9)
+    assert_close(max(slopes), g.norm(), rtol=1e-5)  # along +g the loss rises fastest
 
 
 def test_at_right_angles_to_the_gradient_the_slope_is_zero(data64, loss64, start):
     x, y = data64
-    g = fit_line.gradient(x, y, start)
+    g = formula(x, y, start)
     across = math.atan2(g[1], g[0]) + math.pi / 2
-    for theta in (across, across + math.pi):
-        assert abs(G.directional_slopes(loss64, start, [theta])[0]) < 1e-9
-
-
-def test_the_animation_turns_the_arrow_and_traces_the_slope():
-    x, y = fit_line.make_data()
-    assert defaults(G.animate_directions)["frames"] == 60  # the page's 6-degree steps
-    frames = G.animate_directions(
-        x, y, torch.tensor(START, dtype=F64), theme="light", frames=4
+    angles = torch.tensor([across, across + math.pi], dtype=F64)
+    assert_close(
+        gradients.directional_slopes(loss64, start, angles), [0.0, 0.0], atol=1e-9
     )
-    assert len(frames) == 5 and all(
-        f.shape == frames[0].shape and f.dtype == np.uint8 for f in frames
-    )
-    assert (
-        frames[0].shape[1] <= render.MAX_GIF_SIZE[0]
-        and frames[0].shape[0] <= render.MAX_GIF_SIZE[1]
-    )
-    left, right = (
-        slice(0, frames[0].shape[1] // 2),
-        slice(frames[0].shape[1] // 2, None),
-    )
-    assert not np.array_equal(frames[0][:, left], frames[1][:, left])  # the arrow turns
-    assert not np.array_equal(
-        frames[0][:, right], frames[1][:, right]
-    )  # the trace grows
-    assert np.array_equal(
-        frames[0][:, left], frames[4][:, left]
-    )  # and after a full turn is back
-    gif = Image.open(io.BytesIO(render.gif_bytes(frames)))
-    assert gif.n_frames == len(frames)
 
 
-def test_the_animation_has_a_dark_variant():
-    x, y = fit_line.make_data()
-    light, dark = (
-        G.animate_directions(x, y, torch.tensor(START, dtype=F64), theme=t, frames=1)
-        for t in ("light", "dark")
-    )
-    assert len(dark) == 2 and light[0].mean() > 1.5 * dark[0].mean()
-
-
-# ---------------------------------------------------------------------------------------------
-# Bad input, divergence
-
-
-@pytest.mark.parametrize(
-    "call, message",
-    [
-        (
-            lambda: G.finite_difference(torch.exp, 1.0, h=0.0),
-            r"h must be a positive, finite step, got 0\.0",
-        ),
-        (
-            lambda: G.finite_difference(torch.exp, 1.0, h=-1e-5),
-            "h must be a positive, finite step, got -1e-05",
-        ),
-        (
-            lambda: G.finite_difference(torch.exp, 1.0, h=float("nan")),
-            "h must be a positive, finite step, got nan",
-        ),
-        (
-            lambda: G.finite_difference(torch.exp, 1.0, h=float("inf")),
-            "h must be a positive, finite step, got inf",
-        ),
-        (
-            lambda: G.finite_difference(torch.exp, 1.0, h="0.1"),
-            "h must be a positive, finite step, got '0.1'",
-        ),
-        (
-            lambda: G.finite_difference(torch.exp, torch.zeros(3), h=1e-5),
-            r"f must return a scalar, got shape \(3,\)",
-        ),
-        (
-            lambda: G.finite_difference(lambda a: [1.0], torch.zeros(3), h=1e-5),
-            "f must return a scalar, got list",
-        ),
-        (
-            lambda: G.finite_difference(torch.sum, torch.tensor([1, 2, 3]), h=1e-5),
-            "a must hold floating-point numbers, got torch.int64",
-        ),
-        (
-            lambda: G.finite_difference(torch.sum, "abc", h=1e-5),
-            "a must be a tensor of numbers, got str",
-        ),
-        (
-            lambda: G.autograd_gradient(torch.exp, torch.zeros(3)),
-            r"f must return a scalar, got shape \(3,\)",
-        ),
-        (
-            lambda: G.autograd_gradient(lambda a: a.sum().item(), torch.zeros(3)),
-            "f must compute its result from a with torch operations",
-        ),
-        (
-            lambda: G.autograd_gradient(torch.sum, [1, 2, 3]),
-            "a must hold floating-point numbers",
-        ),
-        (lambda: G.steps_h(first=-5, last=-1), "first must be greater than last"),
-        (
-            lambda: G.descend(G.parabola, 3.0, lr=0.0, steps=5),
-            r"need lr > 0 and an integer steps >= 0, got lr=0\.0",
-        ),
-        (
-            lambda: G.descend(G.parabola, 3.0, lr=0.1, steps=2.5),
-            "got lr=0.1, steps=2.5",
-        ),
-        (
-            lambda: G.directional_slopes(torch.sum, torch.zeros(3), [0.0]),
-            r"need a 2-D point and h > 0, got shape \(3,\)",
-        ),
-        (lambda: G.directional_slopes(torch.sum, torch.zeros(2), [0.0], h=0), "h=0"),
-        (
-            lambda: G.animate_directions(
-                *fit_line.make_data(n=10), torch.zeros(2), frames=0
-            ),
-            "frames must be an integer of at least 1, got 0",
-        ),
-    ],
-)
-def test_bad_arguments_raise_a_clear_value_error(call, message):
-    with pytest.raises(ValueError, match=message):
-        call()
-
-
-def test_every_call_in_the_pages_error_list_raises_a_value_error():
-    page = (ROOT / "docs" / "gradients.md").read_text()
-    block = re.search(r'id="grad-errors"\n(.*?)\n```', page, re.DOTALL)[1]
-    calls = re.findall(r'"((?:finite_difference|autograd_gradient)\(.*?\))"', block)
-    assert len(calls) >= 5
-    # each message names the argument at fault: "h must be ...", "f must ..."
-    for call in calls:
-        with pytest.raises(ValueError, match=r"^\w+ must "):
-            eval(
-                call,
-                {
-                    "torch": torch,
-                    "finite_difference": G.finite_difference,
-                    "autograd_gradient": G.autograd_gradient,
-                },
-            )
-
-
-def test_divergence_is_a_result_not_a_crash():
-    a = torch.tensor([1000.0, 1.0], dtype=torch.float32)
-
-    def f(a):
-        return torch.exp(a).sum()  # exp(1000) overflows float32
-
-    assert not torch.isfinite(G.finite_difference(f, a, 1e-3)).all()
-    assert not torch.isfinite(G.autograd_gradient(f, a)).all()
-
-
-# ---------------------------------------------------------------------------------------------
-# Exercise 2: the gradient of the mean absolute error
+# -- exercise 2: the gradient of the mean absolute error ------------------------------------------
 
 
 def test_mae_gradient_equals_autograd(data64, start):
     x, y = data64
     for a in (start, torch.tensor([2.0, 3.0], dtype=F64)):
-        by_autograd = G.autograd_gradient(lambda a: (x @ a - y).abs().mean(), a)
-        assert_close(G.mae_gradient(x, y, a), by_autograd, rtol=0, atol=1e-14)
-
-
-def test_autograd_takes_the_slope_of_abs_at_0_to_be_0():
-    assert torch.equal(
-        G.autograd_gradient(lambda a: a.abs().sum(), torch.zeros(3)), torch.zeros(3)
-    )
+        by_autograd = gradients.autograd_gradient(lambda a: (x @ a - y).abs().mean(), a)
+        assert_close(gradients.mae_gradient(x, y, a), by_autograd, atol=1e-14)
 
 
 def test_moving_a_point_further_away_changes_the_mse_gradient_but_not_the_mae_gradient(
@@ -706,41 +476,427 @@ def test_moving_a_point_further_away_changes_the_mse_gradient_but_not_the_mae_gr
     y_far = y.clone()
     y_far[i] -= 10.0  # same side, further away
     assert_close(
-        G.mae_gradient(x, y_far, start), G.mae_gradient(x, y, start), rtol=0, atol=0
+        gradients.mae_gradient(x, y_far, start), gradients.mae_gradient(x, y, start)
     )
-    assert (
-        fit_line.gradient(x, y_far, start) - fit_line.gradient(x, y, start)
-    ).abs().max() > 0.1
+    assert (formula(x, y_far, start) - formula(x, y, start)).abs().max() > 0.1
 
 
-# ---------------------------------------------------------------------------------------------
-# Helpers the page prints with, and the whole program
+# -- what PyTorch does, which the page relies on --------------------------------------------------
 
 
-def test_numbers_are_printed_with_true_minus_signs_and_no_negative_zero():
-    assert G.vec(torch.tensor([-2.73762, 1e-17, -1e-17])) == "(−2.7376, 0.0000, 0.0000)"
-    assert (
-        G.sci(1e-5, 0) == "10⁻⁵"
-        and G.sci(3.3e-11) == "3.3 × 10⁻¹¹"
-        and G.sci(0.1, 0) == "10⁻¹"
-    )
-    assert G.minus("-1.04") == "−1.04"
+def test_pytorch_refuses_a_step_on_a_leaf_tensor_outside_no_grad():
+    x = torch.tensor(3.0, requires_grad=True)
+    (x**2).backward()
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        x -= 0.1 * x.grad
+    with torch.no_grad():  # and the page's way does not
+        x -= 0.1 * x.grad
+    assert_close(x, 2.4, atol=1e-6)
 
 
-def test_the_page_uses_the_settings_its_prose_describes():
-    assert G.parabola(torch.tensor(1.0)) == 0  # the bowl's bottom is at x = 1
-    hs = G.steps_h()
-    assert len(hs) == 53 and hs[1] / hs[0] == pytest.approx(
-        10**-0.25
-    )  # four steps per decade
+def test_pytorch_accumulates_four_quarter_weighted_batches_into_the_full_gradient(
+    data64, start
+):
+    # exercise 5
+    x, y = data64
+    a = start.clone().requires_grad_()
+    for batch in torch.arange(len(y)).chunk(4):
+        (((x[batch] @ a - y[batch]) ** 2).mean() / 4).backward()
+    assert_close(a.grad, formula(x, y, start), atol=1e-14)
+
+
+def test_pytorch_clears_a_gradient_three_ways(loss64, start):
+    a = start.clone().requires_grad_()
+    loss64(a).backward()
+    a.grad.zero_()
+    assert torch.equal(a.grad, torch.zeros(2, dtype=F64))
+    a.grad = None
+    loss64(a).backward()  # a fresh gradient, not a sum
+    assert_close(a.grad, gradients.autograd_gradient(loss64, start))
+    # opt.zero_grad() sets the gradients to None: its default (read without building an optimizer,
+    # whose first construction costs seconds of imports)
+    zero_grad = inspect.signature(torch.optim.Optimizer.zero_grad)
+    assert zero_grad.parameters["set_to_none"].default is True
+
+
+def test_pytorch_max_of_a_tensor_with_a_nan_is_nan_where_pythons_max_skips_it():
+    # exercise 6's solution keeps its errors in a tensor for this reason
+    nan = float("nan")
+    assert max(0.0, nan) == 0.0
+    assert math.isnan(torch.tensor([0.0, nan, 1.0]).max().item())
+
+
+def test_pytorch_takes_the_slope_of_abs_at_0_to_be_0():
+    a = torch.zeros(3, requires_grad=True)
+    a.abs().sum().backward()
+    assert torch.equal(a.grad, torch.zeros(3))
+
+
+# -- when the input is wrong ----------------------------------------------------------------------
+
+
+def points10():
+    x, y = fit_line.make_data(n=10)
+    return x.double(), y.double()
+
+
+def total(a):
+    return (a**2).sum()
+
+
+class Named:
+    """A function to hand to the lesson, shown by what it does in the test ids."""
+
+    def __init__(self, name, fn):
+        self.name, self.fn = name, fn
+
+    def __call__(self, a):
+        return self.fn(a)
+
+    def __repr__(self):
+        return self.name
+
+
+FUNCTION = [None, "f", 3.0]  # not something to call
+NOT_ONE_NUMBER = [
+    Named("two numbers", lambda a: torch.stack([a.sum(), a.sum()])),
+    Named("a list", lambda a: [1.0]),
+    Named("text", lambda a: "1"),
+]
+UNTRACED = [  # one number, but not one autograd can trace back to a
+    Named("a float", lambda a: 1.0),
+    Named("item()", lambda a: a.sum().item()),
+    Named("a constant tensor", lambda a: torch.tensor(1.0)),
+]
+TENSOR = [None, "x", [1.0, 2.0], torch.zeros(0), torch.tensor([1, 2])]
+
+CALLS = [
+    Call(
+        gradients.check_function,
+        {"f": FUNCTION},
+        name="f",
+        f=lambda: total,
+    ),
+    # the checks name what they check as the caller names it: here, after the argument they check
+    Call(
+        gradients.check_scalar,
+        {"value": [torch.zeros(2), [1.0], "1", None, True]},
+        name="value",
+        value=lambda: torch.tensor(1.0),
+    ),
+    Call(
+        gradients.check_finite,
+        {"value": [float("nan"), float("inf"), -float("inf"), "1", None, True]},
+        name="value",
+        value=1.0,
+    ),
+    Call(gradients.parabola, {"x": TENSOR}, x=lambda: torch.tensor(2.0)),
+    Call(
+        gradients.autograd_gradient,
+        {"f": FUNCTION + NOT_ONE_NUMBER + UNTRACED, "a": TENSOR},
+        f=lambda: total,
+        a=lambda: torch.ones(3),
+    ),
+    Call(
+        gradients.descend,
+        {
+            "f": FUNCTION + NOT_ONE_NUMBER + UNTRACED,
+            "x0": [float("nan"), float("inf"), "3", None, True],
+            "lr": "positive",
+            "steps": "count",
+        },
+        f=lambda: gradients.parabola,
+        x0=3.0,
+        lr=0.25,
+        steps=3,
+    ),
+    Call(
+        gradients.backward_twice,
+        {
+            "f1": FUNCTION + NOT_ONE_NUMBER + UNTRACED,
+            "f2": FUNCTION + NOT_ONE_NUMBER + UNTRACED,
+            "a": TENSOR,
+            "zero_grad": [None, "yes", 1, 0.0],
+        },
+        f1=lambda: total,
+        f2=lambda: total,
+        a=lambda: torch.ones(3),
+        zero_grad=True,
+    ),
+    Call(
+        gradients.finite_difference,
+        {"f": FUNCTION + NOT_ONE_NUMBER, "a": TENSOR, "h": "positive"},
+        f=lambda: total,
+        a=lambda: torch.ones(3),
+        h=1e-5,
+    ),
+    Call(
+        gradients.directional_slopes,
+        {
+            "f": FUNCTION + NOT_ONE_NUMBER,
+            "a": [*TENSOR, torch.zeros(3), torch.zeros(1), torch.zeros(2, 2)],
+            "angles": [
+                *TENSOR,
+                torch.tensor(0.5),
+                torch.tensor([0.0, float("nan")]),
+                torch.tensor([float("inf")]),
+            ],
+            "h": "positive",
+        },
+        f=lambda: total,
+        a=lambda: torch.zeros(2),
+        angles=lambda: torch.tensor([0.0, 1.0]),
+    ),
+    Call(
+        gradients.mae_gradient,
+        {
+            "x": [None, torch.zeros(10), torch.zeros(0, 2)],
+            "y": [None, torch.zeros(9)],
+            "a": [*TENSOR, torch.zeros(3), torch.zeros(2, 1)],
+        },
+        x=lambda: points10()[0],
+        y=lambda: points10()[1],
+        a=lambda: torch.zeros(2, dtype=F64),
+    ),
+]
+
+
+def test_every_public_lesson_function_is_in_the_table_of_bad_inputs():
+    assert public_functions(gradients) == {call.fn for call in CALLS}
+
+
+@pytest.mark.parametrize("call", CALLS, ids=repr)
+def test_each_call_of_the_table_is_valid(call):
+    call.fn(**call.arguments())
+
+
+@pytest.mark.parametrize("case", bad_inputs(CALLS), ids=repr)
+def test_a_bad_argument_is_refused_with_a_message_that_names_it(case):
+    case.check()
+    # and names it as a word, not as a letter inside another ("a" is in "has")
+    with pytest.raises((ValueError, TypeError)) as refused:
+        case.call.fn(**case.call.arguments(**{case.name: case.value}))
+    message = str(refused.value)
+    assert re.search(rf"(?<![\w.]){case.name}(?!\w)", message), message
+
+
+def test_divergence_is_a_result_not_a_crash():
+    a = torch.tensor([1000.0, 1.0], dtype=torch.float32)
+
+    def f(a):
+        return torch.exp(a).sum()  # exp(1000) overflows float32
+
+    assert not torch.isfinite(gradients.finite_difference(f, a, 1e-3)).all()
+    assert not torch.isfinite(gradients.autograd_gradient(f, a)).all()
+    xs = gradients.descend(gradients.parabola, x0=3.0, lr=10.0, steps=400)
+    # each step multiplies the distance to the bottom by 1 - 2 lr = -19, until it overflows
+    assert len(xs) == 401 and not math.isfinite(xs[-1])
+
+
+# -- the whole program ----------------------------------------------------------------------------
 
 
 def test_the_whole_program_on_the_page_runs_when_pasted_into_a_fresh_file(
-    tmp_path, data64, loss64, start
+    tmp_path, data64, start
 ):
     out = run_program("gradients.md", "gradient_check.py", tmp_path)
     assert len(out) == 4 and out[0].startswith("gradient of the MSE at a = [-1.0, 1.0]")
-    g = G.autograd_gradient(loss64, start)
+    g = formula(*data64, start)
     assert all(f"({g[0]:+.6f}, {g[1]:+.6f})" in line for line in out[1:])
     gaps = [float(line.rsplit("differs by ", 1)[1]) for line in out[2:]]
     assert gaps[0] < 1e-14 and gaps[1] < 1e-9
+
+
+# -- the drawing ----------------------------------------------------------------------------------
+
+
+def test_slope_table_says_right_where_the_slope_is_negative_and_left_where_positive():
+    rows = table_rows(draw.slope_table(gradients.parabola, XS))
+    assert [float(r[0].replace("−", "-")) for r in rows] == XS
+    assert [float(r[1]) for r in rows] == [(x - 1) ** 2 for x in XS]
+    assert [float(r[2].replace("−", "-")) for r in rows] == [2 * (x - 1) for x in XS]
+    ways = {-1: "to the right", 0: "nowhere: the bottom", 1: "to the left"}
+    assert [r[3] for r in rows] == [ways[(x > 1) - (x < 1)] for x in XS]
+
+
+def test_descent_table_shows_the_distance_halving(data64):
+    xs = gradients.descend(gradients.parabola, x0=3.0, lr=0.25, steps=6)
+    rows = table_rows(draw.descent_table(xs, gradients.parabola))
+    assert [int(r[0]) for r in rows] == list(range(7))
+    assert_close([float(r[3]) for r in rows], [2 * 0.5**t for t in range(7)], atol=1e-4)
+    assert_close(
+        [float(r[2]) for r in rows], [4 * 0.25**t for t in range(7)], atol=1e-6
+    )
+
+
+def test_in_place_error_is_pytorchs_message_for_a_step_outside_no_grad():
+    assert "leaf Variable that requires grad" in draw.in_place_error()
+
+
+def test_accumulation_table_shows_the_sum_without_zeroing_and_the_second_half_with_it(
+    data64, start
+):
+    x, y = data64
+    (name1, first1, second1), (name2, first2, second2) = table_rows(
+        draw.accumulation_table(x, y, start)
+    )
+    assert name1 == "without zeroing" and "zero_()" in name2 and first1 == first2
+    g1, g2 = formula(x[:50], y[:50], start), formula(x[50:], y[50:], start)
+    assert_close(parse_vec(first1), g1, atol=1e-4)
+    assert_close(parse_vec(second1), g1 + g2, atol=1e-4)
+    assert_close(parse_vec(second2), g2, atol=1e-4)
+
+
+def test_gradient_table_has_a_row_per_point_with_matching_columns(data64, start, best):
+    x, y = data64
+    rows = table_rows(draw.gradient_table(x, y, [start, best]))
+    assert len(rows) == 2
+    for _, by_autograd, by_formula, _ in rows:
+        assert by_autograd == by_formula
+    assert_close(parse_vec(rows[0][1]), formula(x, y, start), atol=1e-6)
+    assert "−0.000000" not in rows[1][1]  # no negative zero at the minimum
+
+
+def test_gradient_table_gives_the_same_bits_wherever_its_memory_lies(data64):
+    # the page prints autograd's and the formula's difference at the least-squares answer, a
+    # number made of round-off: it must come from computations whose last bits do not vary
+    # from one process to the next (the default lstsq driver's did)
+    x, y = data64
+    tables, kept = set(), []
+    for i in range(200):  # the default driver gave three answers in 200
+        kept.append(torch.empty(7 * i + 1, dtype=F64))  # shift what the allocator gives
+        a = line_problem.least_squares(x.clone(), y.clone())[0]
+        tables.add(draw.gradient_table(x.clone(), y.clone(), [a]))
+    assert len(tables) == 1
+
+
+def test_check_table_rows_are_the_runs_numbers(data64, loss64, start):
+    x, y = data64
+    rows = table_rows(draw.check_table(loss64, start, [1e-5, 1e-1]))
+    assert [r[0] for r in rows] == ["10⁻⁵", "10⁻¹"]
+    for row in rows:
+        assert_close(parse_vec(row[1]), formula(x, y, start), atol=1e-8)
+        assert_close(parse_vec(row[2]), formula(x, y, start), atol=1e-8)
+
+
+def test_regime_slopes_and_best_step_are_the_fits_and_the_minimum_of_the_errors(errors):
+    hs, e64, _ = errors
+    right, left = draw.regime_slopes(hs, e64, right=1e-3, left=1e-8)
+    big = [(h, e) for h, e in zip(hs, e64) if h >= 1e-3]
+    small = [(h, e) for h, e in zip(hs, e64) if h <= 1e-8]
+    assert_close(right, fitted_slope(*zip(*big)), atol=1e-9)
+    assert_close(left, fitted_slope(*zip(*small)), atol=1e-9)
+    assert draw.best_step(hs, e64) == (hs[int(np.argmin(e64))], min(e64))
+    assert_close(draw.truncation_guide(1e-2), 1e-4 * math.e / 6, rtol=1e-12)
+    assert_close(
+        draw.roundoff_guide(1e-2), torch.finfo(F64).eps * math.e / 1e-2, rtol=1e-12
+    )
+    with pytest.raises(ValueError, match="first must be greater than last"):
+        draw.steps_h(first=-5, last=-1)
+
+
+def test_gradient_field_is_the_formula_at_every_grid_point(data64):
+    x, y = data64
+    a1, a2 = torch.linspace(0, 6, 4, dtype=F64), torch.linspace(-0.5, 5.5, 3, dtype=F64)
+    field = draw.gradient_field(x, y, a1, a2)
+    assert field.shape == (3, 4, 2)
+    for i, v in enumerate(a2):
+        for j, u in enumerate(a1):
+            assert_close(field[i, j], formula(x, y, torch.stack([u, v])), atol=1e-12)
+
+
+def test_the_pages_error_table_shows_a_refusal_for_every_call():
+    rows = table_rows(
+        draw.error_table(gradients)
+    )  # refusals fails on a call that is accepted
+    assert len(rows) >= 8
+    for call, said in rows:
+        assert re.match(r"(ValueError|TypeError): \w+ must", said), (call, said)
+
+
+def test_numbers_are_printed_with_true_minus_signs_and_no_negative_zero():
+    assert (
+        numbers.vec(torch.tensor([-2.73762, 1e-17, -1e-17]))
+        == "(−2.7376, 0.0000, 0.0000)"
+    )
+    assert numbers.sci(1e-5, 0) == "10⁻⁵" and numbers.sci(3.3e-11) == "3.3 × 10⁻¹¹"
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_tangent_figure_draws_a_tangent_per_point_in_its_themes_colours(theme):
+    fig = draw.plot_tangents(gradients.parabola, XS, theme=theme)
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    tangents = [line for line in ax.get_lines() if line.get_gid() == "tangent"]
+    assert len(tangents) == len(XS)
+    for line, x in zip(tangents, XS):  # each segment has the slope of f at its point
+        (x0, x1), (y0, y1) = line.get_xdata(), line.get_ydata()
+        assert_close((y1 - y0) / (x1 - x0), 2 * (x - 1), atol=1e-9)
+    arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+    assert len(arrows) == sum(x != 1 for x in XS)  # no arrow at the bottom
+    svg = render.figure_bytes(fig).decode()
+    assert render.PALETTES[theme]["cycle"][0] in svg and "#1f77b4" not in svg
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_step_error_figure_draws_both_precisions_and_both_guides(errors, theme):
+    hs, e64, e32 = errors
+    fig = draw.plot_step_errors(hs, e64, e32, theme=theme)
+    lines = fig.axes[0].get_lines()
+    assert (
+        len(lines) == 6
+    )  # two guides, two precisions, two circles round the best steps
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [
+        "float64",
+        "float32",
+    ]
+    assert render.PALETTES[theme]["bg"] in render.figure_bytes(fig).decode()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_field_figure_draws_an_arrow_per_grid_point_in_both_themes(data64, theme):
+    x, y = fit_line.make_data()
+    a1 = torch.linspace(0, 6, 7, dtype=F64)
+    a2 = torch.linspace(-0.5, 5.5, 7, dtype=F64)
+    fig = draw.plot_gradient_field(
+        x, y, a1, a2, torch.tensor(START, dtype=F64), theme=theme, lr=0.15
+    )
+    ax = fig.axes[0]
+    quivers = [c for c in ax.collections if c.__class__.__name__ == "Quiver"]
+    assert [q.N for q in quivers] == [49, 1, 1]
+    g = draw.gradient_field(x.double(), y.double(), a1, a2)
+    assert_close(
+        torch.as_tensor(quivers[0].U), (-0.15 * g[..., 0]).flatten(), atol=1e-12
+    )
+    assert (
+        fig.legends
+        and render.PALETTES[theme]["bg"] in render.figure_bytes(fig).decode()
+    )
+
+
+def test_the_animation_turns_the_arrow_and_traces_the_slope():
+    x, y = fit_line.make_data()
+    frames = draw.animate_directions(x, y, torch.tensor(START, dtype=F64), frames=4)
+    assert len(frames) == 5
+    assert all(f.shape == frames[0].shape and f.dtype == np.uint8 for f in frames)
+    assert frames[0].shape[1] <= render.MAX_GIF_SIZE[0]
+    assert frames[0].shape[0] <= render.MAX_GIF_SIZE[1]
+    left = slice(0, frames[0].shape[1] // 2)
+    right = slice(frames[0].shape[1] // 2, None)
+    assert not np.array_equal(frames[0][:, left], frames[1][:, left])  # the arrow turns
+    assert not np.array_equal(
+        frames[0][:, right], frames[1][:, right]
+    )  # the trace grows
+    assert np.array_equal(
+        frames[0][:, left], frames[4][:, left]
+    )  # and after a full turn is back
+    gif = Image.open(io.BytesIO(render.gif_bytes(frames)))
+    assert gif.n_frames == len(frames)
+    dark = draw.animate_directions(
+        x, y, torch.tensor(START, dtype=F64), theme="dark", frames=1
+    )
+    assert len(dark) == 2 and frames[0].mean() > 1.5 * dark[0].mean()
+    with pytest.raises(
+        ValueError, match="frames must be an integer of at least 1, got 0"
+    ):
+        draw.animate_directions(x, y, torch.tensor(START, dtype=F64), frames=0)

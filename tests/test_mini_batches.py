@@ -1,89 +1,131 @@
-"""The claims of docs/mini-batches.md, checked with the functions the page runs."""
+"""The claims of docs/mini-batches.md, checked against independent computations (the gradient's
+formula, autograd per example, torch.optim, sampling with replacement, one process alone), the
+checks of every lesson function, the data-parallel code run as a reader runs it (from a script and
+from a Jupyter kernel), and the page's drawings smoke-tested."""
 
+import contextlib
 import io
 import itertools
+import json
 import math
+import os
 import queue
+import re
+import socket
+from unittest import mock
 
 import numpy as np
 import pytest
 import torch
+import torch.distributed as dist
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from PIL import Image
 
-from conftest import assert_close, run_program
-from snippets import fit_line, render
+from conftest import ROOT, Call, assert_close, bad_inputs, public_functions, run_program
+from sitebuild.sources import FENCE, INCLUDE, section_source
+from snippets import fit_line
 from snippets import mini_batches as mb
+from snippets.drawing import line_problem, numbers, render
+from snippets.drawing import mini_batches as draw
 
+PAGE = "mini-batches.md"
 F64 = torch.float64
 START = torch.tensor([-1.0, 1.0], dtype=F64)
-RACE = (1, 16, 256)  # the batch sizes of the page's first figure
-SIZES = [2**k for k in range(8)]  # the batch sizes of the variance figure
+SIZES = draw.VARIANCE["batch_sizes"]
 
 
 @pytest.fixture(scope="module")
 def data():
-    return mb.make_data()
+    return draw.make_data()
 
 
 @pytest.fixture(scope="module")
 def data64():
-    x, y = mb.make_data()
-    return x.double(), y.double()
+    return draw.make_data64()
 
 
 @pytest.fixture(scope="module")
 def race(data):
-    """The page's first figure: the loss on all the data for B = 1, 16, 256, five epochs at lr 0.1."""
+    """The page's first figure: the loss on all the data for each of its batch sizes."""
     x, y = data
-    return {b: fit_line.losses(x, y, mb.train(x, y, b, lr=0.1, epochs=5)) for b in RACE}
+    return {b: line_problem.losses(x, y, p) for b, p in draw.race_paths(x, y).items()}
 
 
 @pytest.fixture(scope="module")
-def floor(data):
-    return fit_line.least_squares(*data)[1]
-
-
-@pytest.fixture(scope="module")
-def variances(data64):
+def floor(data64):
+    """The least-squares minimum, from the normal equations (not the drawing's lstsq)."""
     x, y = data64
-    return mb.variances(x, y, START, SIZES, samples=4000)
+    best = torch.linalg.solve(x.T @ x, x.T @ y)
+    return ((x @ best - y) ** 2).mean().item()
+
+
+@pytest.fixture(scope="module")
+def variances():
+    return draw.variance_run()[-1]
 
 
 @pytest.fixture(scope="module")
 def bowl_paths():
-    return mb.bowl_paths(p0=(-10.0, 1.0), lr=0.019, mu=0.9, steps=60)
+    return draw.bowl_paths(p0=(-10.0, 1.0), lr=0.019, mu=0.9, steps=60)
 
 
 @pytest.fixture(scope="module")
 def data_parallel(data):
-    """The page's run: two processes, batches of 32, lr 0.1, five epochs; and one process alone."""
-    x, y = data
-    ranks = mb.launch(x, y, batch_size=32, lr=0.1, epochs=5, seed=0, world_size=2)
-    alone = mb.train(x, y, batch_size=32, lr=0.1, epochs=5, seed=0)[-1]
-    return ranks, alone
+    """The page's run: two processes over gloo, and one process alone on the same batches."""
+    return draw.data_parallel_run(*data)
+
+
+def by_hand_sgd(x, y, orders, batch_size, lr, a0=START):
+    """Mini-batch SGD with the gradient's formula 2/B X_b^T (X_b a - y_b), on the given orders."""
+    a, path = a0.clone(), [a0.clone()]
+    for order in orders:
+        for idx in order.split(batch_size):
+            a = a - lr * 2 / len(idx) * x[idx].T @ (x[idx] @ a - y[idx])
+            path.append(a)
+    return torch.stack(path)
+
+
+def randperm_orders(n, seed, epochs):
+    g = torch.Generator().manual_seed(seed)
+    return [torch.randperm(n, generator=g) for _ in range(epochs)]
 
 
 # ---------------------------------------------------------------------------------------------
 # Epochs, iterations, batch sizes
 
 
-def test_the_data_is_the_line_of_fit_a_line_with_256_points():
-    x, y = mb.make_data()
-    x100, y100 = fit_line.make_data(n=256)
-    assert len(y) == 256 and torch.equal(x, x100) and torch.equal(y, y100)
-    assert all(
-        256 % b == 0 for b in [*SIZES, 256]
-    )  # every batch size cuts it into equal batches
+def test_the_data_is_fit_a_lines_and_every_batch_size_the_page_uses_cuts_it_equally(
+    data,
+):
+    x, y = data
+    x_fit, y_fit = fit_line.make_data(n=len(y))
+    assert torch.equal(x, x_fit) and torch.equal(y, y_fit)
+    used = {
+        *draw.RACE["batch_sizes"],
+        *SIZES,
+        *draw.SPREAD["batch_sizes"],
+        draw.DATA_PARALLEL["batch_size"],
+    }
+    assert all(len(y) % b == 0 for b in used)
+    named = re.search(r"batch size (.*) cuts it", draw.data_sentence())[1]
+    said = [int(b) for b in re.findall(r"\d+", named)]
+    assert said[-1] == len(y) and all(len(y) % b == 0 for b in said)
 
 
 @pytest.mark.parametrize("batch_size", [1, 16, 256])
 def test_an_epoch_is_n_over_b_updates(data, batch_size):
     x, y = data
     path = mb.train(x, y, batch_size, lr=0.1, epochs=2)
-    assert mb.updates_per_epoch(256, batch_size) == 256 // batch_size
     assert len(path) == 2 * 256 // batch_size + 1
+    assert draw.updates_per_epoch(256, batch_size) == 256 // batch_size
+    assert draw.updates_per_epoch(10, 4) == 3  # the last batch is smaller
+
+
+def test_train_is_sgd_with_the_gradients_formula_on_randperm_batches(data64):
+    x, y = data64
+    expected = by_hand_sgd(x, y, randperm_orders(256, 3, 2), 16, lr=0.1)
+    assert_close(mb.train(x, y, 16, lr=0.1, epochs=2, seed=3), expected, atol=1e-12)
 
 
 @pytest.mark.parametrize("batch_size", [1, 3, 4, 8])
@@ -92,13 +134,12 @@ def test_every_epoch_uses_every_example_exactly_once_by_hand_and_with_the_loader
 ):
     index = torch.arange(8)
     g = torch.Generator().manual_seed(0)
-    loader = mb.make_loader(index, index, batch_size, seed=0)
+    loader = mb.make_loader(index.double(), index, batch_size, seed=0)
     for _ in range(3):
-        for epoch in (mb.batches(8, batch_size, g), [b for b, _ in loader]):
+        for epoch in (mb.batches(8, batch_size, g), [b for _, b in loader]):
             assert sorted(torch.cat(list(epoch)).tolist()) == list(range(8))
-            assert [len(b) for b in epoch][:-1] == [batch_size] * (
-                len(epoch) - 1
-            )  # last may be smaller
+            sizes = [len(b) for b in epoch]  # all full, but the last may be smaller
+            assert sizes[:-1] == [batch_size] * (len(epoch) - 1)
 
 
 def test_the_loader_stacks_examples_into_batches(data):
@@ -107,71 +148,17 @@ def test_the_loader_stacks_examples_into_batches(data):
     assert xb.shape == (16, 2) and yb.shape == (16,)
 
 
-def test_each_epoch_is_a_new_order():
+def test_each_epoch_is_a_new_order_and_the_seed_decides_the_run(data):
     g = torch.Generator().manual_seed(0)
-    index = torch.arange(8)
-    loader = mb.make_loader(index, index, 4, seed=0)
     assert (
         torch.cat(mb.batches(8, 4, g)).tolist()
         != torch.cat(mb.batches(8, 4, g)).tolist()
     )
-    assert (
-        torch.cat([b for b, _ in loader]).tolist()
-        != torch.cat([b for b, _ in loader]).tolist()
-    )
-
-
-def test_the_same_seed_gives_the_same_run_and_another_seed_does_not(data):
-    assert mb.epoch_table(seed=0) == mb.epoch_table(seed=0)
-    assert mb.epoch_table(seed=0) != mb.epoch_table(seed=1)
     x, y = data
-    assert torch.equal(
-        mb.train(x, y, 16, epochs=1, seed=3), mb.train(x, y, 16, epochs=1, seed=3)
-    )
-    assert torch.equal(
-        mb.train_with_loader(x, y, 16, epochs=1, seed=3),
-        mb.train_with_loader(x, y, 16, epochs=1, seed=3),
-    )
-    assert not torch.equal(
-        mb.train(x, y, 16, epochs=1, seed=3), mb.train(x, y, 16, epochs=1, seed=4)
-    )
-
-
-def loader_orders(n, seed, epochs):
-    """The DataLoader's order each epoch, rebuilt by hand from the same generator."""
-    g = torch.Generator().manual_seed(seed)
-    orders = []
-    for _ in range(epochs):
-        torch.empty((), dtype=torch.int64).random_(
-            generator=g
-        )  # a seed for its worker processes
-        orders.append(torch.randperm(n, generator=g))  # the epoch's order
-        torch.randperm(
-            n, generator=g
-        )  # RandomSampler's leftover draw, of which it keeps 0 items
-    return orders
-
-
-def test_the_loader_takes_a_number_from_the_generator_then_permutes_so_its_order_differs():
-    index = torch.arange(8)
-    loader = mb.make_loader(index, index, 4, seed=0)
-    by_loader = [torch.cat([b for b, _ in loader]) for _ in range(2)]
-    assert all(torch.equal(a, b) for a, b in zip(by_loader, loader_orders(8, 0, 2)))
-    g = torch.Generator().manual_seed(0)
-    assert not torch.equal(by_loader[0], torch.cat(mb.batches(8, 4, g)))
-
-
-def test_train_with_loader_makes_the_by_hand_update_on_the_loaders_batches(data64):
-    # the two tabs are the same algorithm: fed the DataLoader's batches, the hand loop takes the same steps
-    x, y = data64
-    by_loader = mb.train_with_loader(x, y, 16, lr=0.1, epochs=2, seed=5)
-    a = START.clone()
-    path = [a]
-    for order in loader_orders(256, 5, 2):
-        for idx in order.split(16):
-            a = a - 0.1 * fit_line.gradient(x[idx], y[idx], a)
-            path.append(a)
-    assert_close(by_loader, torch.stack(path), atol=1e-12)
+    runs = [mb.train(x, y, 64, epochs=1, seed=s) for s in (3, 3, 4)]
+    assert torch.equal(runs[0], runs[1]) and not torch.equal(runs[0], runs[2])
+    loader = [mb.train_with_loader(x, y, 64, epochs=1, seed=3) for _ in range(2)]
+    assert torch.equal(*loader)
 
 
 def test_one_batch_of_all_the_data_is_the_gradient_descent_of_fit_a_line(data64):
@@ -181,12 +168,67 @@ def test_one_batch_of_all_the_data_is_the_gradient_descent_of_fit_a_line(data64)
     assert_close(mb.train_with_loader(x, y, 256, lr=0.1, epochs=5), fit, atol=1e-12)
 
 
+# -- what PyTorch does, which the page relies on -------------------------------------------------
+
+
+def loader_orders(n, seed, epochs):
+    """The DataLoader's order each epoch, rebuilt by hand from the same generator."""
+    g = torch.Generator().manual_seed(seed)
+    orders = []
+    for _ in range(epochs):
+        torch.empty((), dtype=torch.int64).random_(generator=g)  # its workers' seed
+        orders.append(torch.randperm(n, generator=g))  # the epoch's order
+        # RandomSampler's leftover draw, of which it keeps 0
+        torch.randperm(n, generator=g)
+    return orders
+
+
+def test_pytorch_the_loader_takes_a_number_from_the_generator_then_permutes_so_its_order_differs():
+    index = torch.arange(8)
+    loader = mb.make_loader(index.double(), index, 4, seed=0)
+    by_loader = [torch.cat([b for _, b in loader]) for _ in range(2)]
+    assert all(torch.equal(a, b) for a, b in zip(by_loader, loader_orders(8, 0, 2)))
+    g = torch.Generator().manual_seed(0)
+    assert not torch.equal(by_loader[0], torch.cat(mb.batches(8, 4, g)))
+
+
+def test_pytorch_the_loader_and_torch_optim_make_the_by_hand_update_on_the_loaders_batches(
+    data64,
+):
+    # the two tabs are the same algorithm: fed the DataLoader's batches, the formula takes the same steps
+    x, y = data64
+    by_loader = mb.train_with_loader(x, y, 16, lr=0.1, epochs=2, seed=5)
+    expected = by_hand_sgd(x, y, loader_orders(256, 5, 2), 16, lr=0.1)
+    assert_close(by_loader, expected, atol=1e-12)
+
+
+def test_pytorch_split_accepts_a_batch_larger_than_the_data_and_labels_go_unused(data):
+    # the page: without the checks, a batch size larger than the data makes one batch of
+    # everything, extra labels are never used, and a batch size of 0 fails inside split
+    assert [len(b) for b in torch.randperm(8).split(20)] == [8]
+    with pytest.raises(RuntimeError, match="split"):
+        torch.randperm(8).split(0)
+    x, y = data
+    idx = torch.arange(8)
+    assert fit_line.mse(x[idx] @ START.float(), torch.cat([y, y])[idx]).isfinite()
+
+
+def test_pytorch_a_nan_learning_rate_is_accepted_and_trains_to_nan(data):
+    # the page: without the checks, a learning rate that is not a number would train on NaN
+    x, y = data
+    a = torch.tensor([-1.0, 1.0], requires_grad=True)
+    opt = torch.optim.SGD([a], lr=float("nan"))
+    fit_line.mse(x @ a, y).backward()
+    opt.step()
+    assert torch.isnan(a).all()
+
+
 # ---------------------------------------------------------------------------------------------
 # The race of the first figure
 
 
 def test_after_one_epoch_the_smaller_batch_is_further_down(race):
-    after_one_epoch = [race[b][256 // b].item() for b in RACE]
+    after_one_epoch = [race[b][256 // b].item() for b in draw.RACE["batch_sizes"]]
     assert after_one_epoch == sorted(after_one_epoch)
 
 
@@ -199,7 +241,7 @@ def test_sgd_is_within_10_percent_of_the_minimum_when_batch_descent_takes_its_fi
 
 def test_over_the_first_five_updates_the_three_runs_stay_within_a_factor_of_two(race):
     for t in range(1, 6):
-        losses = [race[b][t].item() for b in RACE]
+        losses = [race[b][t].item() for b in draw.RACE["batch_sizes"]]
         assert max(losses) / min(losses) < 2, (t, losses)
 
 
@@ -208,17 +250,6 @@ def test_b1_keeps_jumping_up_from_the_minimum_while_b16_stays_close(race, floor)
     assert last_b1.max() > 1.5 * floor and last_b1.min() < 1.01 * floor
     assert last_b16.max() < 1.05 * floor
     assert race[16][16] > 5 * race[1][256]  # B = 16 gets there later
-
-
-def test_race_table_holds_the_runs_numbers(data, race):
-    x, y = data
-    paths = {b: mb.train(x, y, b, lr=0.1, epochs=5) for b in (16, 256)}
-    rows = mb.race_table(x, y, paths).splitlines()[2:]
-    assert (
-        rows[0].startswith("| 16 (mini-batch) | 16 | ")
-        and f"| {race[16][-1]:.4f} |" in rows[0]
-    )
-    assert rows[1].startswith("| 256 (batch) | 1 | ") and "one update only" in rows[1]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -234,7 +265,7 @@ def test_per_example_gradients_are_what_autograd_gives_for_each_examples_squared
         a = START.clone().requires_grad_(True)
         ((x[i] @ a - y[i]) ** 2).backward()
         assert_close(rows[i], a.grad, atol=1e-12)
-    assert_close(rows.mean(dim=0), fit_line.gradient(x, y, START), atol=1e-12)
+    assert_close(rows.mean(dim=0), 2 / 256 * x.T @ (x @ START - y), atol=1e-12)
 
 
 @pytest.mark.parametrize("batch_size", [1, 4, 16, 64, 256])
@@ -242,51 +273,67 @@ def test_the_batch_gradients_of_an_epoch_average_to_the_full_gradient(
     data64, batch_size
 ):
     x, y = data64
-    for a in (START, fit_line.least_squares(x, y)[0]):
-        g = mb.batch_gradients(x, y, a, batch_size)
+    best = torch.linalg.solve(x.T @ x, x.T @ y)
+    for a in (START, best):
+        g = draw.batch_gradients(x, y, a, batch_size)
         assert len(g) == 256 // batch_size
-        assert_close(g.mean(dim=0), fit_line.gradient(x, y, a), atol=1e-12)
-        if (
-            batch_size < 256
-        ):  # each batch's gradient is off; only their average is right
+        assert_close(g.mean(dim=0), 2 / 256 * x.T @ (x @ a - y), atol=1e-12)
+        # each batch's gradient is off; only their average is right
+        if batch_size < 256:
             assert torch.all(g.amax(dim=0) - g.amin(dim=0) > 1e-3)
 
 
 @pytest.mark.parametrize("batch_size", [1, 16])
 def test_a_random_batch_gradient_is_an_unbiased_estimate(data64, batch_size):
     x, y = data64
-    (g,) = mb.random_batch_gradients(x, y, START, [batch_size], samples=4000, seed=1)
+    (g,) = draw.random_batch_gradients(x, y, START, [batch_size], samples=4000, seed=1)
     standard_error = g.std(dim=0) / math.sqrt(len(g))
-    gap = (g.mean(dim=0) - fit_line.gradient(x, y, START)).abs()
+    gap = (g.mean(dim=0) - 2 / 256 * x.T @ (x @ START - y)).abs()
     assert torch.all(gap < 4 * standard_error), (gap, standard_error)
 
 
 def test_variance_falls_as_one_over_b_slope_minus_one_within_0_1(data64, variances):
     x, y = data64
-    assert abs(mb.variance_slope(SIZES, variances, fit_below=32) + 1) < 0.1
-    at_minimum = mb.variances(
-        x, y, fit_line.least_squares(x, y)[0], SIZES[:6], samples=4000
-    )
-    assert abs(mb.variance_slope(SIZES[:6], at_minimum) + 1) < 0.1
+    assert abs(draw.variance_slope(SIZES, variances, fit_below=32) + 1) < 0.1
+    best = torch.linalg.solve(x.T @ x, x.T @ y)
+    at_minimum = draw.variances(x, y, best, SIZES[:6], samples=4000)
+    assert abs(draw.variance_slope(SIZES[:6], at_minimum) + 1) < 0.1
 
 
 def test_measured_variance_is_within_10_percent_of_the_formula_without_replacement(
     data64, variances
 ):
     x, y = data64
+    per_example = 2 * x * (x @ START - y)[:, None]  # by hand, not the lesson's
+    sigma2 = ((per_example - per_example.mean(dim=0)) ** 2).sum(dim=1).mean().item()
+    assert_close(draw.example_variance(x, y, START), sigma2, rtol=1e-12)
     for b, measured in zip(SIZES, variances):
-        assert abs(measured / mb.variance_formula(x, y, START, b) - 1) < 0.1, b
+        assert abs(measured / (sigma2 / b * (256 - b) / 255) - 1) < 0.1, b
+        assert_close(
+            draw.variance_formula(x, y, START, b),
+            sigma2 / b * (256 - b) / 255,
+            rtol=1e-12,
+        )
     # and the finite-population factor is what bends the largest batches below sigma^2 / B
-    assert variances[-1] < 0.6 * mb.example_variance(x, y, START) / SIZES[-1]
+    assert variances[-1] < 0.6 * sigma2 / SIZES[-1]
+
+
+def test_the_variance_formula_refuses_a_batch_of_none_or_more_than_the_data(data64):
+    # it used to give a negative variance for a batch larger than the data (and divide by 0)
+    x, y = data64
+    for batch_size in (0, 257, 1000):
+        with pytest.raises(ValueError, match=f"batch_size must be .* got {batch_size}"):
+            draw.variance_formula(x, y, START, batch_size)
+    # the batch of all the data: no noise
+    assert draw.variance_formula(x, y, START, 256) == 0
 
 
 def test_with_replacement_the_variance_is_sigma_squared_over_b(data64):
+    # exercise 2: drawn with torch.randint, the points follow the dashed line sigma^2 / B
     x, y = data64
-    per_example, full = (
-        mb.example_gradients(x, y, START),
-        fit_line.gradient(x, y, START),
-    )
-    sigma2 = mb.example_variance(x, y, START)
+    per_example = mb.example_gradients(x, y, START)
+    full = per_example.mean(dim=0)
+    sigma2 = ((per_example - full) ** 2).sum(dim=1).mean().item()
     g = torch.Generator().manual_seed(2)
     for b in (4, 128):
         idx = torch.randint(256, (4000, b), generator=g)
@@ -296,27 +343,26 @@ def test_with_replacement_the_variance_is_sigma_squared_over_b(data64):
 
 def test_the_batch_of_all_the_data_has_no_noise(data64):
     x, y = data64
-    assert mb.variance_formula(x, y, START, 256) == 0
-    (g,) = mb.random_batch_gradients(x, y, START, [256], samples=10)
-    assert_close(g, fit_line.gradient(x, y, START).expand(10, 2), atol=1e-12)
+    (g,) = draw.random_batch_gradients(x, y, START, [256], samples=10)
+    assert_close(g, (2 / 256 * x.T @ (x @ START - y)).expand(10, 2), atol=1e-12)
 
 
 def test_smaller_batches_give_noisier_steps_at_least_three_times_per_factor_of_four(
     data,
 ):
     x, y = data
-    spreads = [mb.step_spread(x, y, b, lr=0.1, updates=64) for b in (1, 4, 16, 64, 256)]
+    spreads = [
+        draw.step_spread(x, y, b, lr=0.1, updates=64)
+        for b in draw.SPREAD["batch_sizes"]
+    ]
     assert all(big > 3 * small for big, small in itertools.pairwise(spreads)), spreads
-    assert (
-        spreads[-1] < 1e-9
-    )  # the full gradient is zero at the minimum: batch descent stays put
-    rows = mb.spread_table(x, y, [1, 256]).splitlines()[2:]
-    assert rows == [f"| 1 | {mb.gradients.sci(spreads[0], 2)} |", "| 256 | 0 |"]
+    # the full gradient is zero at the minimum: batch descent stays put
+    assert spreads[-1] < 1e-9
 
 
 def test_a_smaller_learning_rate_also_calms_the_steps(data):
     x, y = data
-    assert mb.step_spread(x, y, 1, lr=0.01) < mb.step_spread(x, y, 1, lr=0.1) / 10
+    assert draw.step_spread(x, y, 1, lr=0.01) < draw.step_spread(x, y, 1, lr=0.1) / 10
 
 
 # ---------------------------------------------------------------------------------------------
@@ -327,7 +373,7 @@ def parabola(p):
     return p**2 / 2
 
 
-@pytest.mark.parametrize("f, p0", [(parabola, 1.0), (mb.bowl, (-10.0, 1.0))])
+@pytest.mark.parametrize("f, p0", [(parabola, 1.0), (draw.bowl, (-10.0, 1.0))])
 def test_momentum_by_hand_takes_the_steps_of_torch_optim_sgd_in_float64(f, p0):
     by_hand = mb.momentum_descent(f, p0, lr=0.019, mu=0.9, steps=60)
     by_optim = mb.momentum_with_optim(f, p0, lr=0.019, mu=0.9, steps=60)
@@ -341,38 +387,86 @@ def test_the_last_bit_differs_because_torch_optim_rounds_once_where_the_hand_cod
     p = torch.tensor([-10.0, 1.0], dtype=F64, requires_grad=True)
     v, path = torch.zeros_like(p), [p.detach().clone()]
     for _ in range(60):
-        mb.bowl(p).backward()
+        draw.bowl(p).backward()
         with torch.no_grad():
             v = 0.9 * v + p.grad
             p.add_(v, alpha=-0.019)
         p.grad = None
         path.append(p.detach().clone())
-    by_optim = mb.momentum_with_optim(mb.bowl, (-10.0, 1.0), lr=0.019, mu=0.9, steps=60)
-    assert torch.equal(torch.stack(path), by_optim)
-    gap = (
-        (
-            mb.momentum_descent(mb.bowl, (-10.0, 1.0), lr=0.019, mu=0.9, steps=60)
-            - by_optim
-        )
-        .abs()
-        .max()
+    by_optim = mb.momentum_with_optim(
+        draw.bowl, (-10.0, 1.0), lr=0.019, mu=0.9, steps=60
     )
-    assert 0 < gap < 1e-14
+    assert torch.equal(torch.stack(path), by_optim)
+    by_hand = mb.momentum_descent(draw.bowl, (-10.0, 1.0), lr=0.019, mu=0.9, steps=60)
+    assert 0 < (by_hand - by_optim).abs().max() < 1e-14
 
 
 def test_from_p_1_with_lr_0_1_and_momentum_0_9_the_first_steps_move_p_by_0_1_then_0_18():
     for descend in (mb.momentum_descent, mb.momentum_with_optim):
         p = descend(parabola, 1.0, lr=0.1, mu=0.9, steps=2)
-        assert (p[0] - p[1]).item() == pytest.approx(0.1, abs=1e-12)
-        assert (p[1] - p[2]).item() == pytest.approx(0.18, abs=1e-12)
-    rows = mb.momentum_table(parabola, 1.0, lr=0.1, mu=0.9, steps=4).splitlines()[2:]
-    assert (
-        rows[0] == "| 1 | 0.9000 | 0.9000 | 0.1000 |"
-        and rows[1] == "| 2 | 0.7200 | 0.7200 | 0.1800 |"
-    )
+        # v = 1, then 0.9 * 1 + 0.9
+        assert_close(p[:2] - p[1:], [0.1, 0.18], atol=1e-12)
 
 
-def test_torch_optim_starts_the_velocity_at_the_first_gradient():
+def test_a_steady_gradient_grows_the_velocity_to_ten_times_for_mu_0_9():
+    p = mb.momentum_descent(lambda p: p, 0.0, lr=0.1, mu=0.9, steps=200)  # gradient 1
+    steps = (p[:-1] - p[1:]) / 0.1  # the velocity at each step
+    assert_close(steps[0], 1.0, atol=1e-12)
+    assert_close(steps[-1], 1 / (1 - 0.9), rtol=1e-6)
+
+
+def test_momentum_zero_is_plain_gradient_descent(bowl_paths):
+    gd, _ = bowl_paths
+    p = torch.tensor([-10.0, 1.0], dtype=F64)
+    for t in range(60):
+        p = p - 0.019 * p * torch.tensor([1.0, 100.0], dtype=F64)  # the bowl's gradient
+        assert_close(gd[t + 1], p, atol=1e-12)
+
+
+def test_gradient_descent_on_the_bowl_is_stable_only_below_2_over_100():
+    below = mb.momentum_descent(draw.bowl, (-10.0, 1.0), lr=0.019, mu=0.0, steps=200)
+    above = mb.momentum_descent(draw.bowl, (-10.0, 1.0), lr=0.021, mu=0.0, steps=200)
+    assert abs(below[-1, 1]) < 1e-6 and abs(above[-1, 1]) > 1e3
+
+
+def test_plain_descent_crosses_the_valley_floor_at_every_step_and_crawls(bowl_paths):
+    gd, _ = bowl_paths
+    assert draw.zigzag_steps(gd) == 60
+    # by hand: every step flips the sign of p2
+    assert torch.all(gd[1:, 1] * gd[:-1, 1] < 0)
+    assert torch.all(gd[1:, 0] > gd[:-1, 0]) and gd[-1, 0] < -3  # forward, slowly
+
+
+def test_momentum_reaches_the_minimum_overshoots_and_ends_ten_times_lower(bowl_paths):
+    gd, mom = bowl_paths
+    reached = int((mom[:, 0] >= 0).int().argmax())
+    assert 0 < reached < 30 and mom[:, 0].max() > 1  # past the minimum, then back
+    assert draw.bowl(mom[-1]) < draw.bowl(gd[-1]) / 10
+    assert draw.zigzag_steps(mom) < 60
+
+
+def test_momentum_keeps_swinging_across_the_valley_further_than_plain_descent(
+    bowl_paths,
+):
+    gd, mom = bowl_paths
+    late_gd, late_mom = gd[-20:, 1], mom[-20:, 1]
+    assert late_mom.abs().max() > late_gd.abs().max()
+    assert (late_mom.sign().diff() != 0).any()  # still swinging from side to side
+
+
+def test_accumulating_the_gradient_in_parts_trains_exactly_like_the_whole_batch(data64):
+    x, y = data64
+    whole = by_hand_sgd(x, y, randperm_orders(256, 7, 2), 64, lr=0.1)
+    # 24 does not divide 64: the last part is smaller, weighted less
+    for micro in (16, 24, 64):
+        accumulated = mb.train_accumulated(x, y, 64, micro, lr=0.1, epochs=2, seed=7)
+        assert_close(accumulated, whole, atol=1e-12)
+
+
+# -- what PyTorch does, which the page relies on -------------------------------------------------
+
+
+def test_pytorch_torch_optim_starts_the_velocity_at_the_first_gradient():
     p = torch.tensor(1.0, dtype=F64, requires_grad=True)
     opt = torch.optim.SGD([p], lr=0.1, momentum=0.9)
     parabola(p).backward()
@@ -392,76 +486,11 @@ def velocities(gradients, mu=0.9):
     return out
 
 
-def test_gradients_that_agree_pile_up_in_the_velocity_and_gradients_that_alternate_cancel():
-    assert velocities([1.0] * 100)[-1] == pytest.approx(10.0, rel=1e-4)  # 1 / (1 - 0.9)
+def test_pytorch_gradients_that_agree_pile_up_in_the_velocity_and_gradients_that_alternate_cancel():
+    assert_close(velocities([1.0] * 100)[-1], 1 / (1 - 0.9), rtol=1e-4)
     alternating = velocities([(-1.0) ** t for t in range(100)])
-    assert (
-        max(abs(v) for v in alternating) <= 1.0 and abs(alternating[-1]) < 0.6
-    )  # 1 / (1 + 0.9)
-
-
-def test_a_steady_gradient_grows_the_velocity_to_ten_times_for_mu_0_9():
-    p = mb.momentum_descent(
-        lambda p: p, 0.0, lr=0.1, mu=0.9, steps=200
-    )  # gradient 1 everywhere
-    steps = (p[:-1] - p[1:]) / 0.1  # the velocity at each step
-    assert steps[0].item() == pytest.approx(1.0) and steps[-1].item() == pytest.approx(
-        10.0, rel=1e-6
-    )
-
-
-def test_momentum_zero_is_plain_gradient_descent(bowl_paths):
-    gd, _ = bowl_paths
-    p = torch.tensor([-10.0, 1.0], dtype=F64)
-    for t in range(60):
-        p = p - 0.019 * p * torch.tensor([1.0, 100.0], dtype=F64)  # the bowl's gradient
-        assert_close(gd[t + 1], p, atol=1e-12)
-
-
-def test_gradient_descent_on_the_bowl_is_stable_only_below_2_over_100():
-    below = mb.momentum_descent(mb.bowl, (-10.0, 1.0), lr=0.019, mu=0.0, steps=200)
-    above = mb.momentum_descent(mb.bowl, (-10.0, 1.0), lr=0.021, mu=0.0, steps=200)
-    assert abs(below[-1, 1]) < 1e-6 and abs(above[-1, 1]) > 1e3
-
-
-def test_plain_descent_crosses_the_valley_floor_at_every_step_and_crawls(bowl_paths):
-    gd, _ = bowl_paths
-    assert mb.zigzag_steps(gd) == 60
-    assert (
-        torch.all(gd[1:, 0] > gd[:-1, 0]) and gd[-1, 0] < -3
-    )  # forward every step, slowly
-
-
-def test_momentum_reaches_the_minimum_overshoots_and_ends_ten_times_lower(bowl_paths):
-    gd, mom = bowl_paths
-    reached = int((mom[:, 0] >= 0).int().argmax())
-    assert 0 < reached < 30 and mom[:, 0].max() > 1  # past the minimum, then back
-    assert mb.bowl(mom[-1]) < mb.bowl(gd[-1]) / 10
-    assert mb.zigzag_steps(mom) < 60
-
-
-def test_momentum_keeps_swinging_across_the_valley_further_than_plain_descent(
-    bowl_paths,
-):
-    gd, mom = bowl_paths
-    late_gd, late_mom = gd[-20:, 1], mom[-20:, 1]
-    assert late_mom.abs().max() > late_gd.abs().max()
-    assert (late_mom.sign().diff() != 0).any()  # still swinging from side to side
-
-
-def test_accumulating_the_gradient_in_parts_trains_exactly_like_the_whole_batch(data64):
-    x, y = data64
-    whole = mb.train(x, y, 64, lr=0.1, epochs=2, seed=7)
-    for micro in (
-        16,
-        24,
-        64,
-    ):  # 24 does not divide 64: the last part is smaller, weighted less
-        assert_close(
-            mb.train_accumulated(x, y, 64, micro, lr=0.1, epochs=2, seed=7),
-            whole,
-            atol=1e-12,
-        )
+    assert max(abs(v) for v in alternating) <= 1.0
+    assert abs(alternating[-1]) < 0.6  # towards 1 / (1 + 0.9)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -472,178 +501,382 @@ def test_the_mean_of_two_equal_halves_gradients_is_the_batch_gradient(data64):
     x, y = data64
     idx = torch.arange(32)
     halves = [fit_line.gradient(x[h], y[h], START) for h in idx.chunk(2)]
-    assert_close(
-        (halves[0] + halves[1]) / 2,
-        fit_line.gradient(x[idx], y[idx], START),
-        atol=1e-12,
-    )
+    whole = 2 / 32 * x[idx].T @ (x[idx] @ START - y[idx])
+    assert_close((halves[0] + halves[1]) / 2, whole, atol=1e-12)
 
 
 def test_two_processes_end_with_equal_weights_equal_to_one_process_on_full_batches(
-    data_parallel,
+    data, data_parallel
 ):
     (rank0, rank1), alone = data_parallel
-    assert torch.equal(
-        rank0, rank1
-    )  # the same averaged gradient on both, so the same bits
-    assert (rank0 - alone).abs().max() < 1e-6
-    assert (alone - torch.tensor([-1.0, 1.0])).abs().max() > 1  # it did train
-    rows = mb.data_parallel_table([rank0, rank1], alone, 32).splitlines()[2:]
-    assert rows[0].startswith("| process 0 of 2 | 16 |") and rows[2].startswith(
-        "| one process alone | 32 |"
-    )
+    # the same averaged gradient on both, so the same bits
+    assert torch.equal(rank0, rank1)
+    x, y = (t.double() for t in data)
+    run = draw.DATA_PARALLEL
+    orders = randperm_orders(256, run["seed"], run["epochs"])
+    expected = by_hand_sgd(x, y, orders, run["batch_size"], run["lr"])[-1]
+    assert_close(rank0, expected, atol=1e-5)  # float32 against float64
+    assert_close(alone, expected, atol=1e-5)
+    assert (rank0 - START).abs().max() > 1  # it did train
 
 
-@pytest.fixture
-def own_environment(monkeypatch):
-    """train_rank sets MASTER_ADDR and MASTER_PORT: put them back afterwards."""
-    monkeypatch.setenv("MASTER_ADDR", "")
-    monkeypatch.setenv("MASTER_PORT", "")
+@contextlib.contextmanager
+def group_of_one():
+    """A process group of this process alone, for the code that all-reduces; the environment
+    put back afterwards."""
+    port = str(mb.free_port())
+    with mock.patch.dict(os.environ, {"MASTER_ADDR": "127.0.0.1", "MASTER_PORT": port}):
+        dist.init_process_group("gloo", rank=0, world_size=1)
+        try:
+            yield
+        finally:
+            dist.destroy_process_group()
 
 
-def test_one_rank_alone_in_its_group_trains_like_one_process(data, own_environment):
+def test_one_rank_alone_in_its_group_trains_like_one_process(data):
     # the rank code in this process, with a group of one: the all-reduce sums one gradient
     x, y = data
-    a = mb.train_rank(0, 1, mb.free_port(), x, y, 32, 0.1, 2, 0)
+    with mock.patch.dict(os.environ):
+        a = mb.train_rank(0, 1, mb.free_port(), x, y, 32, lr=0.1, epochs=2)
     assert torch.equal(a, mb.train(x, y, 32, lr=0.1, epochs=2)[-1])
 
 
-def test_a_failing_rank_sends_its_error_back_before_raising(data, own_environment):
+def test_a_failing_rank_sends_its_error_back_before_raising(data):
     x, y = data
     results = queue.Queue()
-    args = (x.int(), y, 32, 0.1, 1, 0)  # integer weights cannot require gradients
-    with pytest.raises(RuntimeError, match="floating point"):
-        mb._rank_main(0, 1, mb.free_port(), args, results)
+    with pytest.raises(
+        ValueError, match="lr must be a positive, finite number, got nan"
+    ):
+        mb.run_rank(
+            results, 0, 1, mb.free_port(), x, y, 32, float("nan"), 1, (-1.0, 1.0), 0
+        )
     rank, weights, error = results.get_nowait()
-    assert rank == 0 and weights is None and error.startswith("RuntimeError: ")
-
-
-def test_launch_needs_a_world_size_that_divides_the_batch(data):
-    x, y = data
-    with pytest.raises(
-        ValueError,
-        match=r"world_size must be a positive integer that divides batch_size \(32\)",
-    ):
-        mb.launch(x, y, batch_size=32, world_size=3)
-    with pytest.raises(
-        ValueError, match="batch_size must divide the number of examples"
-    ):
-        mb.launch(x, y, batch_size=24)
+    assert rank == 0 and weights is None and error.startswith("ValueError: lr must be")
 
 
 def test_a_free_port_can_be_bound():
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", mb.free_port()))
 
 
 # ---------------------------------------------------------------------------------------------
-# Bad input
+# When the input is wrong
+
+
+def data8():
+    return draw.make_data(n=8)
+
+
+def x8():
+    return data8()[0]
+
+
+def y8():
+    return data8()[1]
+
+
+def a_queue():
+    return queue.Queue()
+
+
+NAN = float("nan")
+SHAPES = {"x": [torch.zeros(8), None], "y": [torch.zeros(7), None], "a0": [(1.0,)]}
+RUN = {
+    **SHAPES,
+    "batch_size": [0, 9, 2.5, "4", None],
+    "lr": "positive",
+    "epochs": "count",
+    "seed": "seed",
+}
+START_POINTS = [(), "1", None, NAN, (1.0, float("inf")), ("1", 2.0)]
+DESCENT = {
+    "f": [None, 1.0, "f"],
+    "p0": START_POINTS,
+    "lr": "positive",
+    "mu": "fraction",
+    "steps": "count",
+}
+RANKS = {
+    "rank": [-1, 1, 0.5, None],
+    "world_size": [0, 3, 2.0, None],
+    "port": [0, 70_000, "29500", None],
+}
+GRAD_A = [None, torch.zeros(2), torch.zeros(3, requires_grad=True), torch.zeros(2, 1)]
+CALLS = [
+    Call(
+        mb.check_batches,
+        {"n": "count1", "batch_size": [0, 9, 2.5, None], "generator": [None, 0, "g"]},
+        n=8,
+        batch_size=4,
+        generator=lambda: torch.Generator().manual_seed(0),
+    ),
+    Call(
+        mb.check_training,
+        RUN,
+        x=x8,
+        y=y8,
+        a0=(-1.0, 1.0),
+        batch_size=4,
+        lr=0.1,
+        epochs=1,
+        seed=0,
+    ),
+    Call(
+        mb.check_descent, DESCENT, f=lambda: parabola, p0=1.0, lr=0.1, mu=0.9, steps=3
+    ),
+    Call(
+        mb.check_data_parallel,
+        {**RUN, "batch_size": [0, 9, 6], "world_size": [0, 3, 5, 2.0, None]},
+        x=x8,
+        y=y8,
+        a0=(-1.0, 1.0),
+        batch_size=4,
+        lr=0.1,
+        epochs=1,
+        seed=0,
+        world_size=2,
+    ),
+    Call(
+        mb.check_step,
+        {"a": GRAD_A, "x": [torch.zeros(8)], "y": [torch.zeros(7)], "lr": "positive"},
+        a=lambda: torch.zeros(2, requires_grad=True),
+        x=x8,
+        y=y8,
+        lr=0.1,
+    ),
+    Call(
+        mb.batches,
+        {"n": "count1", "batch_size": [0, 9, 2.5, None], "generator": [None, 0]},
+        n=8,
+        batch_size=4,
+        generator=lambda: torch.Generator().manual_seed(0),
+    ),
+    Call(mb.train, RUN, x=x8, y=y8, batch_size=4, epochs=1),
+    Call(
+        mb.make_loader,
+        {
+            "x": [None, torch.zeros(7, 2), torch.zeros(8, 2, dtype=torch.int64)],
+            "y": [None, torch.zeros(7)],
+            "batch_size": [0, 9, 2.5, None],
+            "seed": "seed",
+        },
+        x=x8,
+        y=y8,
+        batch_size=4,
+    ),
+    Call(
+        mb.train_with_loader,
+        {**RUN, "momentum": "fraction"},
+        x=x8,
+        y=y8,
+        batch_size=4,
+        epochs=1,
+    ),
+    Call(
+        mb.train_accumulated,
+        {**RUN, "micro": [0, 5, 2.5, None]},
+        x=x8,
+        y=y8,
+        batch_size=4,
+        micro=2,
+        epochs=1,
+    ),
+    Call(
+        mb.example_gradients,
+        {"a": [None, (1.0, 2.0), torch.zeros(3), torch.zeros(2, 1)], **SHAPES},
+        x=x8,
+        y=y8,
+        a=lambda: torch.zeros(2),
+    ),
+    *[
+        Call(fn, DESCENT, f=lambda: parabola, p0=1.0, steps=3)
+        for fn in (mb.momentum_descent, mb.momentum_with_optim)
+    ],
+    Call(
+        mb.data_parallel_step,
+        {
+            "a": GRAD_A,
+            "x": [torch.zeros(8), None],
+            "y": [torch.zeros(7)],
+            "lr": "positive",
+        },
+        a=lambda: torch.zeros(2, requires_grad=True),
+        x=x8,
+        y=y8,
+        lr=0.1,
+    ),
+    Call(
+        mb.train_rank,
+        {**RUN, **RANKS, "batch_size": [0, 9, 6]},
+        rank=0,
+        world_size=1,
+        port=mb.free_port,
+        x=x8,
+        y=y8,
+        batch_size=4,
+        epochs=1,
+    ),
+    Call(
+        mb.run_rank,
+        {"results": [None, [], "q"], **RUN, **RANKS},
+        results=a_queue,
+        rank=0,
+        world_size=1,
+        port=mb.free_port,
+        x=x8,
+        y=y8,
+        batch_size=4,
+        lr=0.1,
+        epochs=1,
+        a0=(-1.0, 1.0),
+        seed=0,
+    ),
+    Call(mb.free_port, {}),
+    Call(
+        mb.launch,  # its valid call is the page's run (the data_parallel fixture): two processes
+        {
+            **RUN,
+            "batch_size": [0, 257, 2.5, 48, 33],
+            "world_size": [0, 3, 64, 2.0, None],
+            "timeout": "positive",
+        },
+        x=lambda: draw.make_data()[0],
+        y=lambda: draw.make_data()[1],
+        **draw.DATA_PARALLEL,
+    ),
+]
+
+
+def test_every_public_lesson_function_is_in_the_table_of_bad_inputs():
+    assert public_functions(mb) == {call.fn for call in CALLS}
+
+
+@pytest.mark.parametrize("call", CALLS, ids=repr)
+def test_each_call_of_the_table_is_valid(call, request):
+    if call.fn is mb.launch:  # made once for the module, as the page makes it
+        ranks, _ = request.getfixturevalue("data_parallel")
+        assert len(ranks) == draw.DATA_PARALLEL["world_size"]
+        return
+    all_reduces = call.fn is mb.data_parallel_step
+    with (
+        mock.patch.dict(os.environ),
+        group_of_one() if all_reduces else contextlib.nullcontext(),
+    ):
+        call.fn(**call.arguments())
+
+
+@pytest.mark.parametrize("case", bad_inputs(CALLS), ids=repr)
+def test_a_bad_argument_is_refused_with_a_message_that_names_it(case):
+    with mock.patch.dict(os.environ):  # train_rank sets MASTER_ADDR and MASTER_PORT
+        case.check()
 
 
 @pytest.mark.parametrize(
-    "call, message",
-    [
-        (
-            lambda x, y: mb.train(x, y, batch_size=0),
-            r"batch_size must be an integer from 1 to the number of examples \(8\), got 0",
-        ),
-        (
-            lambda x, y: mb.train(x, y, batch_size=9),
-            r"batch_size must be an integer from 1 .* got 9",
-        ),
-        (lambda x, y: mb.train(x, y, batch_size=2.5), "batch_size must be an integer"),
-        (
-            lambda x, y: mb.train(x, y[:-1], batch_size=4),
-            "x and y must hold the same number of examples, got 8 and 7",
-        ),
-        (
-            lambda x, y: mb.train_with_loader(x[:-1], y, batch_size=4),
-            "same number of examples, got 7 and 8",
-        ),
-        (
-            lambda x, y: mb.train_with_loader(x, y, batch_size=0),
-            "batch_size must be an integer",
-        ),
-        (
-            lambda x, y: mb.make_loader(x, y, batch_size=9),
-            "batch_size must be an integer",
-        ),
-        (
-            lambda x, y: mb.batch_gradients(x, y[:-1], START.float(), 4),
-            "same number of examples",
-        ),
-        (
-            lambda x, y: mb.train(x, y, batch_size=4, lr=-0.1),
-            "lr must be positive, got -0.1",
-        ),
-        (
-            lambda x, y: mb.train(x, y, batch_size=4, lr=float("nan")),
-            "lr must be positive, got nan",
-        ),
-        (
-            lambda x, y: mb.train(x, y, batch_size=4, epochs=-1),
-            "epochs must be an integer >= 0",
-        ),
-        (
-            lambda x, y: mb.train_accumulated(x, y, 4, 2, epochs=1.5),
-            "epochs must be an integer >= 0",
-        ),
-        (
-            lambda x, y: mb.train_accumulated(x, y, 4, 0),
-            "micro must be a positive integer, got 0",
-        ),
-        (
-            lambda x, y: mb.momentum_descent(parabola, 1.0, mu=1.0),
-            r"momentum mu must be in \[0, 1\), got 1.0",
-        ),
-        (
-            lambda x, y: mb.momentum_with_optim(parabola, 1.0, mu=-0.1),
-            r"momentum mu must be in \[0, 1\)",
-        ),
-        (
-            lambda x, y: mb.momentum_descent(parabola, 1.0, lr=0),
-            "lr must be positive, got 0",
-        ),
-        (
-            lambda x, y: mb.momentum_descent(parabola, 1.0, steps=-2),
-            "steps must be an integer >= 0",
-        ),
-        (
-            lambda x, y: mb.variance_slope([64, 128], [1.0, 0.5], fit_below=32),
-            "need at least 2 batch sizes",
-        ),
-    ],
+    "bad", [{"lr": float("nan")}, {"world_size": 3}, {"batch_size": 48}, {"timeout": 0}]
 )
-def test_bad_arguments_raise_a_clear_value_error(call, message):
-    x, y = mb.make_data(n=8)
-    with pytest.raises(ValueError, match=message):
-        call(x, y)
-
-
-def test_without_the_checks_bad_batch_sizes_and_labels_would_pass_silently(data):
-    # the page: a batch size larger than the data makes one batch of everything, extra labels go unused
-    assert [len(b) for b in mb.batches(8, 20, torch.Generator().manual_seed(0))] == [8]
-    with pytest.raises(RuntimeError, match="split"):
-        torch.randperm(8).split(0)
-    x, y = data
-    idx = torch.arange(8)
-    assert fit_line.mse(
-        x[idx] @ START.float(), torch.cat([y, y])[idx]
-    ).isfinite()  # no error
+def test_launch_refuses_a_bad_argument_before_it_starts_a_process(data, bad):
+    # the page: so a wrong argument never leaves a process waiting for a partner
+    refused = pytest.raises(ValueError, match=next(iter(bad)))
+    with mock.patch.object(mb.mp, "get_context") as get_context, refused:
+        mb.launch(*data, **{**draw.DATA_PARALLEL, **bad})
+    get_context.assert_not_called()
 
 
 def test_divergence_is_a_result_not_a_crash(data):
     x, y = data
-    loss = fit_line.losses(x, y, mb.train(x, y, 16, lr=5.0, epochs=3))
+    loss = line_problem.losses(x, y, mb.train(x, y, 16, lr=5.0, epochs=3))
     assert not torch.isfinite(loss[-1]) or loss[-1] > 1e10
-    p = mb.momentum_descent(mb.bowl, (-10.0, 1.0), lr=0.05, mu=0.9, steps=200)
+    p = mb.momentum_descent(draw.bowl, (-10.0, 1.0), lr=0.05, mu=0.9, steps=200)
     assert not torch.isfinite(p[-1]).all() or p[-1].abs().max() > 1e10
 
 
 # ---------------------------------------------------------------------------------------------
-# Figures and the whole program
+# The whole program, and the data-parallel code in a notebook
+
+
+def test_the_whole_program_runs_in_a_fresh_file_and_prints_the_loss_after_every_epoch(
+    tmp_path, data, floor
+):
+    out = run_program(PAGE, "mini_batches.py", tmp_path)
+    assert [line.split()[1] for line in out] == [str(e) for e in range(6)]
+    x, y = data
+    start = ((x.double() @ START - y.double()) ** 2).mean()
+    assert out[0].endswith(f"loss {start:.4f}")
+    # momentum 0.9 reaches the floor in 5 epochs
+    assert float(out[-1].split()[-1]) < 1.05 * floor
+
+
+def shown_block(title):
+    """The code block titled `title` on the page, however deep it is indented (in a tab or an
+    admonition), with its snippet includes expanded: what a reader copies."""
+    for block in FENCE.finditer((ROOT / "docs" / PAGE).read_text()):
+        if f'title="{title}"' in block["options"]:
+            lines = [line[len(block["indent"]) :] for line in block["code"].split("\n")]
+            return "\n".join(
+                section_source(m["file"], m["section"])
+                if (m := INCLUDE.match(line))
+                else line
+                for line in lines
+            )
+    raise AssertionError(f"docs/{PAGE} has no block titled {title!r}")
+
+
+NOTEBOOK_CELLS = (
+    "Cell 1: the code the new processes import, written to data_parallel.py",
+    "Cell 2: import launch from the file, and run it",
+)
+
+
+@pytest.mark.site  # a Jupyter kernel and two rounds of new processes: several seconds
+def test_in_a_jupyter_kernel_the_pages_two_cells_train_and_the_code_pasted_alone_does_not(
+    tmp_path, data_parallel, capfd
+):
+    import nbclient
+    import nbformat
+
+    write, run = (shown_block(title) for title in NOTEBOOK_CELLS)
+    assert write.startswith("%%writefile data_parallel.py\n")
+    cells = [
+        "import importlib.util\nprint('snippets importable:', bool(importlib.util.find_spec('snippets')))",
+        write.split("\n", 1)[1],  # the same code, defined in the notebook itself
+        (
+            "try:\n    launch(*make_data(n=256), batch_size=32)\n"
+            "except RuntimeError as error:\n    print('refused:', error)"
+        ),
+        write,
+        run,
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    done = nbclient.NotebookClient(
+        nb,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute(env=env)
+    printed = [
+        "".join(
+            o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream"
+        )
+        for cell in done.cells
+    ]
+    assert printed[0] == "snippets importable: False\n", (
+        "the kernel sees the repository"
+    )
+    assert "refused: training failed" in printed[2]
+    # the new processes' own error goes to the kernel's stderr, the terminal, not the notebook
+    assert "AttributeError: Can't get attribute 'run_rank' on <module '__main__'" in (
+        capfd.readouterr().err
+    )
+    assert (tmp_path / "data_parallel.py").is_file()
+    weights = dict(re.findall(r"rank (\d): a = (\[.*\])", printed[4]))
+    assert sorted(weights) == ["0", "1"] and weights["0"] == weights["1"], printed[4]
+    (page_rank0, _), _ = data_parallel  # what the page's run, from the repository, gave
+    assert_close(torch.tensor(json.loads(weights["0"])), page_rank0, atol=0)
+
+
+# ---------------------------------------------------------------------------------------------
+# The drawing
 
 
 def colours(fig):
@@ -653,14 +886,14 @@ def colours(fig):
 
 def test_the_race_figure_draws_three_runs_and_the_minimum_in_both_themes(data):
     x, y = data
-    paths = {b: mb.train(x, y, b, lr=0.1, epochs=1) for b in RACE}
+    paths = {b: mb.train(x, y, b, lr=0.1, epochs=1) for b in draw.RACE["batch_sizes"]}
     for theme, palette in render.PALETTES.items():
-        fig = mb.plot_race(x, y, paths, theme=theme)
+        fig = draw.plot_race(x, y, paths, theme=theme)
         assert isinstance(fig, Figure)
         assert [len(ax.get_lines()) for ax in fig.axes] == [
             4,
             4,
-        ]  # three runs and the floor, twice
+        ]  # three runs, the floor
         assert len(fig.legends[0].get_texts()) == 4
         # the theme's own colours, given as values: "C0" would be resolved after the theme ends
         assert colours(fig) == {*palette["cycle"][:3], palette["fg"]}
@@ -672,7 +905,7 @@ def test_the_variance_figure_draws_the_points_and_both_lines_in_both_themes(
 ):
     x, y = data64
     for theme, palette in render.PALETTES.items():
-        fig = mb.plot_variance(x, y, START, SIZES, variances, theme=theme)
+        fig = draw.plot_variance(x, y, START, SIZES, variances, theme=theme)
         lines = fig.axes[0].get_lines()
         assert len(lines) == 3 and len(lines[2].get_xdata()) == len(SIZES)
         assert fig.axes[0].get_xscale() == "log" and fig.axes[0].get_yscale() == "log"
@@ -681,35 +914,72 @@ def test_the_variance_figure_draws_the_points_and_both_lines_in_both_themes(
             palette["cycle"][0],
             palette["cycle"][1],
         }
+        # the formula's curve passes through the formula at every batch size it is drawn at
+        b, v = (np.asarray(d) for d in lines[1].get_data())
+        assert_close(v[0], draw.variance_formula(x, y, START, 1), rtol=1e-12)
+        assert_close(b[-1], SIZES[-1], rtol=1e-12)
 
 
 def test_the_momentum_gif_has_a_frame_per_step_and_a_dark_variant():
-    gd, mom = mb.bowl_paths(steps=6)  # a short run: cheaper to draw, same drawing code
+    # a short run: cheaper to draw, same drawing code
+    gd, mom = draw.bowl_paths(steps=6)
     frames = {
-        theme: mb.animate_bowl(gd, mom, theme=theme) for theme in ("light", "dark")
+        theme: draw.animate_bowl(gd, mom, theme=theme) for theme in ("light", "dark")
     }
     for f in frames.values():
         assert len(f) == 7 and all(
             fr.shape == f[0].shape and fr.dtype == np.uint8 for fr in f
         )
-        assert (
-            f[0].shape[1] <= render.MAX_GIF_SIZE[0]
-            and f[0].shape[0] <= render.MAX_GIF_SIZE[1]
-        )
-        gif = Image.open(io.BytesIO(render.gif_bytes(f)))
-        assert gif.n_frames == 7
+        assert f[0].shape[1] <= render.MAX_GIF_SIZE[0]
+        assert f[0].shape[0] <= render.MAX_GIF_SIZE[1]
+        assert Image.open(io.BytesIO(render.gif_bytes(f))).n_frames == 7
     assert not np.array_equal(frames["light"][0], frames["light"][-1])  # the balls move
     assert frames["light"][0].mean() > frames["dark"][0].mean()
-    assert (
-        len(mb.bowl_paths()[0]) <= 61
-    )  # the page's GIF: at most 60 steps and the start
 
 
-def test_the_whole_program_on_the_page_runs_when_pasted_into_a_fresh_file(
-    tmp_path, data
-):
-    out = run_program("mini-batches.md", "mini_batches.py", tmp_path)
-    assert [line.split()[1] for line in out] == [str(e) for e in range(6)]
+def test_the_tables_hold_the_runs_numbers(data, race, data_parallel):
     x, y = data
-    path = mb.train_with_loader(x, y, batch_size=16, lr=0.05, epochs=5, momentum=0.9)
-    assert out[-1].endswith(f"loss {fit_line.mse(x @ path[-1], y):.4f}")
+    paths = {b: mb.train(x, y, b, lr=0.1, epochs=5) for b in (16, 256)}
+    rows = draw.race_table(x, y, paths).splitlines()[2:]
+    assert rows[0].startswith("| 16 (mini-batch) | 16 | ")
+    assert f"| {race[16][-1]:.4f} |" in rows[0]
+    assert rows[1].startswith("| 256 (batch) | 1 | ") and "one update only" in rows[1]
+    spread = draw.step_spread(x, y, 1)
+    assert draw.spread_table(x, y, [1, 256]).splitlines()[2:] == [
+        f"| 1 | {numbers.sci(spread, 2)} |",
+        "| 256 | 0 |",
+    ]
+    steps = draw.momentum_table(parabola, 1.0, lr=0.1, mu=0.9, steps=2).splitlines()[2:]
+    assert steps == [
+        "| 1 | 0.9000 | 0.9000 | 0.1000 |",
+        "| 2 | 0.7200 | 0.7200 | 0.1800 |",
+    ]
+    ranks, alone = data_parallel
+    rows = draw.data_parallel_table(ranks, alone, 32).splitlines()[2:]
+    assert rows[0] == f"| process 0 of 2 | 16 | {numbers.vec(ranks[0], 6)} |"
+    assert rows[2] == f"| one process alone | 32 | {numbers.vec(alone, 6)} |"
+
+
+def test_the_epoch_table_shows_two_epochs_of_every_example_by_hand_and_by_the_loader():
+    rows = draw.epoch_table(n=8, batch_size=4, epochs=2, seed=0).splitlines()[2:]
+    assert len(rows) == 2
+    for row in rows:
+        for cell in row.split("|")[2:4]:
+            assert sorted(int(i) for i in re.findall(r"\d+", cell)) == list(range(8))
+    assert draw.epoch_table(seed=0) != draw.epoch_table(seed=1)
+
+
+def test_the_sentences_say_what_the_settings_are():
+    assert (
+        "5 epochs" in draw.race_sentence()
+        and "`a0=(-1.0, 1.0)`" in draw.race_sentence()
+    )
+    assert "take 64 updates with learning rate 0.1" in draw.spread_sentence()
+    said = draw.data_parallel_sentence(256)
+    assert "2 processes, 256 points, batches of 32 (16 for each process)" in said
+
+
+def test_the_error_table_shows_a_refusal_for_every_wrong_call():
+    rows = draw.error_table(mb).splitlines()[2:]
+    assert len(rows) == 9 and all("Error: " in row for row in rows)
+    assert any("launch" in row and "lr must be" in row for row in rows)

@@ -7,7 +7,9 @@ import re
 import pytest
 
 from conftest import ROOT, chapters
-from snippets import fit_line, overview
+from snippets import fit_line
+from snippets.drawing import fit_line as draw_fit_line
+from snippets.drawing import overview
 
 
 def test_the_seven_steps_are_read_from_fit_numbered_one_to_seven():
@@ -48,7 +50,7 @@ def test_the_steps_the_figure_loops_over_are_the_body_of_fits_loop_and_no_others
 
 def test_a_loop_without_seven_numbered_steps_is_a_value_error(monkeypatch):
     monkeypatch.setattr(
-        fit_line,
+        draw_fit_line,
         "loop_steps",
         lambda: [(1, "initialise", "a = 0"), (3, "loss", "l = 0")],
     )

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from snippets import render
+from snippets.drawing import render
 
 
 def tiny_plot(theme):

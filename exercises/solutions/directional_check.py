@@ -11,13 +11,15 @@ def directional_check(f, g, a, h=1e-5, directions=5, seed=0):
     entries from torch.Generator().manual_seed(seed), divided by their norm.
     Along each, compare the central difference
     (f(a + h d) - f(a - h d)) / (2h) with the slope that g predicts, the sum
-    of d * g. Return the largest absolute difference, as a float.
+    of d * g. Return the largest absolute difference, as a float; NaN if
+    any difference is NaN, for a check must never pass a NaN.
     Call f at most 2 * directions times (once more, at a, is allowed), and
-    do not change a. Raise ValueError if h <= 0, if directions < 1, or if
-    g's shape is not a's.
+    do not change a. Raise ValueError if h is not a positive, finite number,
+    if directions < 1, or if g's shape is not a's.
     """
-    if not h > 0:
-        raise ValueError(f"h must be positive, got {h!r}")
+    # --8<-- [start:solution]
+    if not 0 < h < float("inf"):
+        raise ValueError(f"h must be a positive, finite number, got {h!r}")
     if directions < 1:
         raise ValueError(f"directions must be at least 1, got {directions!r}")
     if g.shape != a.shape:
@@ -25,11 +27,12 @@ def directional_check(f, g, a, h=1e-5, directions=5, seed=0):
             f"g must have a's shape {tuple(a.shape)}, got {tuple(g.shape)}"
         )
     gen = torch.Generator().manual_seed(seed)
-    worst = 0.0
+    errors = []
     for _ in range(directions):
         d = torch.randn(a.shape, generator=gen, dtype=a.dtype)
         d = d / d.norm()
         measured = (f(a + h * d) - f(a - h * d)) / (2 * h)  # new tensors
         predicted = (d * g).sum()  # d·∇f, for a tensor of any shape
-        worst = max(worst, abs(float(measured - predicted)))
-    return worst
+        errors.append(abs(measured - predicted))
+    return torch.stack(errors).max().item()  # max(0.0, nan) would be 0.0
+    # --8<-- [end:solution]

@@ -20,6 +20,7 @@ def evaluate(model, loader, loss_fn):
     turns dropout off), and leave the model in the mode it was in before
     the call. Raise a ValueError if the loader yields no examples.
     """
+    # --8<-- [start:solution]
     was_training = model.training
     model.eval()
     total_loss, correct, n = 0.0, 0, 0
@@ -35,3 +36,4 @@ def evaluate(model, loader, loss_fn):
     if n == 0:
         raise ValueError("the loader yielded no examples")
     return total_loss / n, correct / n
+    # --8<-- [end:solution]

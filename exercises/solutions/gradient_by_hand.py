@@ -12,6 +12,7 @@ def fit_by_hand(x, y, a0=(-1.0, 1.0), lr=0.1, steps=100):
     tensor of shape (steps + 1, d) in x's dtype, like `fit`. Do not change x, y
     or a0. Raise ValueError if lr <= 0.
     """
+    # --8<-- [start:solution]
     if not lr > 0:
         raise ValueError(f"lr must be positive, got {lr}")
     a = torch.as_tensor(a0, dtype=x.dtype)
@@ -21,3 +22,4 @@ def fit_by_hand(x, y, a0=(-1.0, 1.0), lr=0.1, steps=100):
         a = a - lr * gradient  # a new tensor: a0 and the path stay as they are
         path.append(a)
     return torch.stack(path)
+    # --8<-- [end:solution]

@@ -17,6 +17,7 @@ def nesterov_step(params, velocities, lr, mu):
     Leave `.grad` as it is and return nothing. Raise a ValueError if lr <= 0 or if mu is not
     in [0, 1).
     """
+    # --8<-- [start:solution]
     if not lr > 0:
         raise ValueError(f"lr must be positive, got {lr}")
     if not 0 <= mu < 1:
@@ -25,3 +26,4 @@ def nesterov_step(params, velocities, lr, mu):
         for p, v in zip(params, velocities):
             v.mul_(mu).add_(p.grad)  # in place: the caller's buffer keeps it
             p.sub_(lr * (p.grad + mu * v))  # the new v: step from where v is taking us
+    # --8<-- [end:solution]

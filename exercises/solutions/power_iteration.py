@@ -16,6 +16,7 @@ def estimate_cliff(grad, a, iters=100, seed=0):
     of H v. Return 2 / L_max, the largest stable learning rate of gradient
     descent, as a float. Do not change a. Raise ValueError if iters < 1.
     """
+    # --8<-- [start:solution]
     if iters < 1:
         raise ValueError(f"iters must be at least 1, got {iters!r}")
     gen = torch.Generator().manual_seed(seed)
@@ -27,3 +28,4 @@ def estimate_cliff(grad, a, iters=100, seed=0):
         v = hv / hv.norm()  # keep the direction, or v overflows
     l_max = (grad(a + v) - g0).norm()
     return 2 / l_max.item()
+    # --8<-- [end:solution]

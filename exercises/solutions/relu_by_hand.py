@@ -13,9 +13,10 @@ def piecewise_linear_network(knots, values):
     two neighbouring knots, and beyond the first and the last knot continues with the slope of the
     first and the last piece. No training: set the weights, with the parameters still trainable.
 
-    Raise a ValueError if there are fewer than two knots, if knots and values differ in length, or
-    if the knots are not strictly increasing.
+    Raise a ValueError if there are fewer than two knots, if knots and values differ in length, if
+    a knot or a value is not a finite number, or if the knots are not strictly increasing.
     """
+    # --8<-- [start:solution]
     x = torch.as_tensor(knots, dtype=torch.float64)
     y = torch.as_tensor(values, dtype=torch.float64)
     if x.ndim != 1 or len(x) < 2:
@@ -23,6 +24,10 @@ def piecewise_linear_network(knots, values):
     if y.shape != x.shape:
         raise ValueError(
             f"need one value per knot, got {len(x)} knots and {y.numel()} values"
+        )
+    if not (x.isfinite().all() and y.isfinite().all()):
+        raise ValueError(
+            f"knots and values must be finite numbers, got {x.tolist()} and {y.tolist()}"
         )
     if not (x.diff() > 0).all():
         raise ValueError(f"knots must be strictly increasing, got {x.tolist()}")
@@ -46,3 +51,4 @@ def piecewise_linear_network(knots, values):
         )
         net[2].bias[0] = y[0]  # every unit is zero at x_0
     return net
+    # --8<-- [end:solution]

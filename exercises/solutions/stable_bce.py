@@ -14,6 +14,7 @@ def bce_with_logits(z, y):
     z = 0, where training from zero weights starts, and out to ±1000, in float32
     and float64.
     """
+    # --8<-- [start:solution]
     if z.shape != y.shape:
         raise ValueError(
             f"z and y must have the same shape, got "
@@ -23,3 +24,4 @@ def bce_with_logits(z, y):
     # max(z, 0) is written (z + |z|) / 2 so that autograd's slope at z = 0 is 1/2.
     softplus = (z + z.abs()) / 2 + torch.log1p(torch.exp(-z.abs()))
     return (softplus - y * z).mean()
+    # --8<-- [end:solution]

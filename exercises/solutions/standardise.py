@@ -17,16 +17,21 @@ def standardise(x_train, x_val):
     about it reaches the training part. Do not modify the tensors given.
 
     Raise a ValueError if the two parts have different numbers of features,
+    if the training part holds fewer than two examples (one has no spread),
     or if a feature has the same value in every training example (its
     standard deviation is 0).
     """
+    # --8<-- [start:solution]
     if x_train.shape[1:] != x_val.shape[1:]:
         raise ValueError(
             f"x_train has {x_train.shape[1:]} features, x_val "
             f"{x_val.shape[1:]}; they must match"
         )
+    if len(x_train) < 2:
+        raise ValueError(f"x_train must hold at least 2 examples, got {len(x_train)}")
     m, s = x_train.mean(dim=0), x_train.std(dim=0)  # the training part only
     if (s == 0).any():
         constant = torch.nonzero(s == 0).flatten().tolist()
         raise ValueError(f"features {constant} are constant in x_train")
     return (x_train - m) / s, (x_val - m) / s  # the same m and s
+    # --8<-- [end:solution]

@@ -4,14 +4,15 @@ import itertools
 
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 
-from snippets import fit_line, render
+from snippets.drawing import fit_line as draw_fit_line
+from snippets.drawing import render
 
 LOOP = ("predict", "loss", "gradient", "step")  # the steps "repeat" goes round
 
 
 def seven_steps():
     """(number, name, line of code) for each step of fit_line.fit, in the order the loop runs them."""
-    steps = fit_line.loop_steps()
+    steps = draw_fit_line.loop_steps()
     if [n for n, _, _ in steps] != list(range(1, 8)):
         raise ValueError(
             f"fit_line.fit must mark steps 1 to 7 once each, found {[n for n, _, _ in steps]}"

@@ -20,10 +20,11 @@ import matplotlib
 import matplotlib.layout_engine
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from PIL import Image
 
-from snippets import FIGURES_DIR, FIGURES_URL
+from snippets.drawing import FIGURES_DIR, FIGURES_URL
 
 THEMES = ("light", "dark")
 
@@ -387,3 +388,21 @@ def slider(
         f"<output>{html.escape(labels[start])}</output></label>"
         f'<datalist id="{name}-marks">{options}</datalist>{cap}\n</figure>\n'
     )
+
+
+def ink(p):
+    """A colormap from the page's background to its text colour: digits drawn like ink on the page."""
+    return LinearSegmentedColormap.from_list("ink", [p["bg"], p["fg"]])
+
+
+def digit_mosaic(rows, gap=2):
+    """Tile rows of 64-pixel images into one array, 8x8 each, with `gap` NaN pixels between."""
+    n = max(len(r) for r in rows)
+    step = 8 + gap
+    mosaic = np.full((len(rows) * step - gap, n * step - gap), np.nan)
+    for r, images in enumerate(rows):
+        for c, image in enumerate(images):
+            mosaic[r * step : r * step + 8, c * step : c * step + 8] = image.reshape(
+                8, 8
+            ).numpy()
+    return mosaic

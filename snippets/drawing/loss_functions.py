@@ -1,21 +1,28 @@
-"""Loss: the number that training drives down, and how its choice shapes what is learned.
+"""The drawing of the Loss page: the outlier and its two lines, the loss surface as contours, as a
+bowl and as an animation, the digits, the BCE curves and table, the learned weights, the staircase
+of accuracy, the sentences that quote the page's settings, and what the checks say about wrong
+calls.
 
-Shown in docs/loss.md; claims tested in tests/test_loss.py.
+Tested in tests/test_loss_functions.py (with the lesson it draws).
 """
 
+import inspect
 import itertools
 
 import numpy as np
-
-# --8<-- [start:imports]
 import torch
 import torch.nn.functional as F
-
-# --8<-- [end:imports]
-from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.patches import Rectangle
 
-from snippets import fit_line, render
+from snippets.drawing import render
+from snippets.drawing.line_problem import (
+    draw_contours,
+    least_squares,
+    line_label,
+    losses,
+)
+from snippets.drawing.tables import refusals
+from snippets.loss_functions import bce, fit_loss, loss_surface, sigmoid, slopes_at
 
 # The window of (slope, intercept) that the loss-surface figures show: the whole descent from
 # Fit a line's starting guess (-1, 1) to its minimum near (3.1, 2.5).
@@ -26,106 +33,13 @@ GRID_N = (
 )
 
 
-# --8<-- [start:surface]
-def loss_surface(x, y, a1, a2):
-    """Return the MSE of the line y = a1 u + a2 at every point of the grid."""
-    if a1.ndim != 1 or a2.ndim != 1:
-        raise ValueError(
-            f"a1 and a2 must be 1-D grids, got shapes "
-            f"{tuple(a1.shape)} and {tuple(a2.shape)}"
-        )
-    A1, A2 = torch.meshgrid(a1, a2, indexing="xy")  # rows follow a2, columns a1
-    y_hat = A1[..., None] * x[:, 0] + A2[..., None] * x[:, 1]
-    return ((y_hat - y) ** 2).mean(dim=-1)
-    # --8<-- [end:surface]
-
-
-def draw_contours(ax, x, y, a1_lim, a2_lim, p, n=121, levels=14):
-    """Draw the loss of the line problem as contour lines on `ax`, in palette `p`; return the grid.
-
-    Levels are spaced evenly on a log scale, so the valley floor gets as many lines as the walls.
-    Returns (a1, a2, loss) for callers that need the numbers behind the picture.
-    """
-    a1 = torch.linspace(*a1_lim, n, dtype=torch.float64)
-    a2 = torch.linspace(*a2_lim, n, dtype=torch.float64)
-    loss = loss_surface(x.double(), y.double(), a1, a2)
-    lo, hi = loss.min().log10().item(), loss.max().log10().item()
-    ax.contourf(a1, a2, loss.log10(), levels=levels, cmap="viridis", alpha=0.35)
-    ax.contour(
-        a1,
-        a2,
-        loss.log10(),
-        levels=torch.linspace(lo, hi, levels).tolist(),
-        colors=p["muted"],
-        linewidths=0.7,
-        negative_linestyles="solid",
-    )
-    ax.grid(False)
-    ax.set_xlabel("slope $a_1$")
-    ax.set_ylabel("intercept $a_2$")
-    ax.set_aspect("equal")
-    return a1, a2, loss
-
-
-# ---------------------------------------------------------------------------------------------
-# Regression: two ways to measure a miss, and what one outlier does to each
-
-
-# --8<-- [start:mae]
-def mae(y_hat, y):
-    """Mean absolute error: the average of the absolute differences."""
-    if y_hat.shape != y.shape:
-        raise ValueError(
-            f"y_hat and y must have the same shape, got "
-            f"{tuple(y_hat.shape)} and {tuple(y.shape)}"
-        )
-    return (y_hat - y).abs().mean()
-    # --8<-- [end:mae]
-
-
-# --8<-- [start:huber]
-def huber(y_hat, y, delta=1.0):
-    """Huber loss: squared for misses smaller than delta, linear beyond."""
-    if not delta > 0:
-        raise ValueError(f"delta must be positive, got {delta}")
-    if y_hat.shape != y.shape:
-        raise ValueError(
-            f"y_hat and y must have the same shape, got "
-            f"{tuple(y_hat.shape)} and {tuple(y.shape)}"
-        )
-    r = (y_hat - y).abs()
-    return torch.where(r < delta, r**2 / 2, delta * (r - delta / 2)).mean()
-    # --8<-- [end:huber]
-
-
-# --8<-- [start:outlier]
-def make_outlier_data(n=20, shift=-10.0, seed=0):
-    """Return Fit a line's data with its rightmost y moved, and that index."""
-    if not isinstance(n, int) or n < 3:
-        raise ValueError(f"n must be an integer of at least 3, got {n!r}")
-    if not abs(shift) < float("inf"):
-        raise ValueError(f"shift must be a finite number, got {shift}")
-    x, y = fit_line.make_data(n=n, seed=seed)
-    i = x[:, 0].argmax().item()
-    y[i] += shift
-    return x, y, i
-    # --8<-- [end:outlier]
-
-
-# --8<-- [start:fit_loss]
-def fit_loss(loss_fn, x, y, a0=(-1.0, 1.0), lr=0.2, steps=300):
-    """Gradient descent on loss_fn(x @ a, y), with a shrinking step."""
-    fit_line.check_fit_args(x, y, a0, lr, steps)
-    a = torch.tensor(a0, dtype=x.dtype, requires_grad=True)
-    path = [a.detach().clone()]
-    for t in range(steps):
-        loss_fn(x @ a, y).backward()  # the only line that knows which loss
-        with torch.no_grad():
-            a -= lr * (1 - t / steps) * a.grad  # the step shrinks linearly to 0
-            a.grad.zero_()
-        path.append(a.detach().clone())
-    return torch.stack(path)
-    # --8<-- [end:fit_loss]
+def defaults(fn):
+    """The default value of each of `fn`'s parameters that has one, by name."""
+    return {
+        k: v.default
+        for k, v in inspect.signature(fn).parameters.items()
+        if v.default is not inspect.Parameter.empty
+    }
 
 
 def outlier_pull(loss_fn, x, y, clean, i):
@@ -134,21 +48,11 @@ def outlier_pull(loss_fn, x, y, clean, i):
     return (x[i] @ (with_outlier - without)).item()
 
 
-# --8<-- [start:pulls]
-def point_pulls(loss_fn, y_hat, y):
-    """How hard each point pulls on the line: d loss / d its prediction."""
-    y_hat = y_hat.detach().clone().requires_grad_(True)
-    (grad,) = torch.autograd.grad(loss_fn(y_hat, y), y_hat)
-    return grad
-    # --8<-- [end:pulls]
-
-
 def plot_outlier(x, y, clean, i, a_mse, a_mae, theme="light"):
     """Return a Figure: the data, the outlier and where it came from, and the MSE and MAE lines."""
     shift = (y[i] - clean[i]).item()
-    x, y, a_mse, a_mae = (
-        t.numpy() for t in (x, y, a_mse, a_mae)
-    )  # matplotlib takes NumPy
+    # matplotlib takes NumPy
+    x, y, a_mse, a_mae = (t.numpy() for t in (x, y, a_mse, a_mae))
     ends = np.array([x[:, 0].min(), x[:, 0].max()])
     with render.themed(theme) as p:
         fig = render.new_figure(6.4, 4.0)
@@ -196,16 +100,12 @@ def plot_outlier(x, y, clean, i, a_mse, a_mae, theme="light"):
                 ends * a[0] + a[1],
                 color=color,
                 zorder=5,
-                label=f"{label}: {fit_line.line_label(a)}",
+                label=f"{label}: {line_label(a)}",
             )
         ax.set_xlabel("x")
         ax.set_ylabel("y")
         ax.legend(loc="lower left")  # the corner the data leave empty
     return fig
-
-
-# ---------------------------------------------------------------------------------------------
-# The loss surface of the line problem, and gradient descent walking down it
 
 
 def surface_minimum(x, y, n=121):
@@ -215,11 +115,6 @@ def surface_minimum(x, y, n=121):
     loss = loss_surface(x.double(), y.double(), a1, a2)
     row, col = divmod(loss.argmin().item(), n)
     return torch.stack([a1[col], a2[row]]), torch.stack([a1[1] - a1[0], a2[1] - a2[0]])
-
-
-def curvature(x):
-    """The second derivatives of the line's MSE in (slope, intercept): 2/n X^T X, constant."""
-    return 2 / len(x) * x.T @ x
 
 
 def _draw_path(ax, path, loss, p, z=None):
@@ -251,8 +146,8 @@ def _draw_path(ax, path, loss, p, z=None):
 
 def plot_contour(x, y, path, theme="light"):
     """Return a Figure: contour lines of the loss over (slope, intercept), with the descent path."""
-    loss = fit_line.losses(x, y, path)
-    best, floor = fit_line.least_squares(x, y)
+    loss = losses(x, y, path)
+    best, floor = least_squares(x, y)
     with render.themed(theme) as p:
         fig = render.new_figure(6.4, 4.8)
         ax = fig.add_subplot()
@@ -316,7 +211,7 @@ def _draw_surface(ax, x, y, wire=None, n=40):
 
 def plot_surface(x, y, path, theme="light"):
     """Return a Figure: the loss as a 3-D surface over (slope, intercept), with the descent path."""
-    loss = fit_line.losses(x, y, path)
+    loss = losses(x, y, path)
     with render.themed(theme) as p:
         fig = render.new_figure(5.6, 4.4)
         # computed_zorder=False: the path is drawn after the surface, so it always shows on top
@@ -331,7 +226,7 @@ def animate_descent(x, y, path, theme="light", every=2):
     """Return frames of a ball rolling down the loss surface (left) and across its contours (right)."""
     if every < 1:
         raise ValueError(f"every must be at least 1, got {every}")
-    loss = fit_line.losses(x, y, path).numpy()
+    loss = losses(x, y, path).numpy()
     path = path.numpy()
     steps = list(range(0, len(path), every))
     if steps[-1] != len(path) - 1:
@@ -372,104 +267,6 @@ def animate_descent(x, y, path, theme="light", every=2):
     return frames
 
 
-# ---------------------------------------------------------------------------------------------
-# Classification: telling handwritten 3s from 7s
-
-
-# --8<-- [start:digits]
-def load_threes_and_sevens(train_fraction=0.8, seed=0, dtype=torch.float32):
-    """Return (x, y) to train on and (x, y) held out; y is 1 for a 7."""
-    if not 0 < train_fraction < 1:
-        raise ValueError(
-            f"train_fraction must be between 0 and 1, got {train_fraction}"
-        )
-    # imported here, not at the top: scikit-learn takes seconds to import
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()  # 1797 scans, inside scikit-learn: no download
-    keep = (digits.target == 3) | (digits.target == 7)
-    x = torch.tensor(digits.data[keep], dtype=dtype) / 16  # 0..16 becomes 0..1
-    y = torch.tensor(digits.target[keep] == 7, dtype=dtype)
-    g = torch.Generator().manual_seed(seed)
-    order = torch.randperm(len(y), generator=g)
-    n_train = round(train_fraction * len(y))
-    train, held_out = order[:n_train], order[n_train:]
-    return (x[train], y[train]), (x[held_out], y[held_out])
-    # --8<-- [end:digits]
-
-
-# --8<-- [start:model]
-def logits(x, w, b):
-    """One score per image: each pixel times its weight, summed, plus b."""
-    if x.shape[-1] != w.shape[-1]:
-        raise ValueError(
-            f"x has {x.shape[-1]} pixels per image but w has {w.shape[-1]} weights"
-        )
-    return (x * w).sum(dim=-1) + b
-
-
-def sigmoid(z):
-    """Squash a score into a probability between 0 and 1."""
-    return 1 / (1 + torch.exp(-z))
-    # --8<-- [end:model]
-
-
-# --8<-- [start:bce]
-def bce(p, y):
-    """Binary cross-entropy: the mean of -log(probability of the true label)."""
-    if p.shape != y.shape:
-        raise ValueError(
-            f"p and y must have the same shape, got "
-            f"{tuple(p.shape)} and {tuple(y.shape)}"
-        )
-    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()
-    # --8<-- [end:bce]
-
-
-# --8<-- [start:train]
-def train(x, y, lr=0.5, steps=300):
-    """Gradient descent on the BCE; return w, b and the loss at each step."""
-    if not lr > 0:
-        raise ValueError(f"lr must be positive, got {lr}")
-    if not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be an integer >= 1, got {steps!r}")
-    w = torch.zeros(x.shape[1], dtype=x.dtype, requires_grad=True)
-    b = torch.zeros((), dtype=x.dtype, requires_grad=True)
-    history = []
-    for _ in range(steps):
-        loss = F.binary_cross_entropy_with_logits(logits(x, w, b), y)
-        loss.backward()
-        with torch.no_grad():
-            w -= lr * w.grad
-            b -= lr * b.grad
-            w.grad.zero_()
-            b.grad.zero_()
-        history.append(loss.item())
-    return w.detach(), b.detach(), torch.tensor(history)
-    # --8<-- [end:train]
-
-
-# --8<-- [start:accuracy]
-def accuracy(x, y, w, b):
-    """The fraction labelled right: a 7 when the logit is above 0."""
-    return ((logits(x, w, b) > 0).to(y.dtype) == y).to(y.dtype).mean()
-    # --8<-- [end:accuracy]
-
-
-# --8<-- [start:slopes]
-def slopes_at(x, y, w, b):
-    """Autograd's slopes of accuracy and of the loss with respect to b, at b."""
-    b = torch.as_tensor(b, dtype=x.dtype).clone().requires_grad_(True)
-    z = logits(x, w, b)
-    step = (torch.sign(z) + 1) / 2  # `z > 0` as 1 or 0, but autograd follows it
-    acc = (y * step + (1 - y) * (1 - step)).mean()
-    loss = F.binary_cross_entropy_with_logits(z, y)
-    (acc_slope,) = torch.autograd.grad(acc, b, retain_graph=True)
-    (loss_slope,) = torch.autograd.grad(loss, b)
-    return acc_slope.item(), loss_slope.item()
-    # --8<-- [end:slopes]
-
-
 def bce_table(z, y):
     """A Markdown table of p = sigmoid(z), the loss computed from p, and the loss computed from z."""
     header = (
@@ -499,11 +296,6 @@ def sweep_bias(x, y, w, b_values):
     return acc, loss
 
 
-def _ink(p):
-    """A colormap from the page's background to its text colour: digits drawn like ink on the page."""
-    return LinearSegmentedColormap.from_list("ink", [p["bg"], p["fg"]])
-
-
 def _frame(ax, p):
     """Hide ticks and grid and outline the axes, so an image reads as a tile."""
     ax.set_xticks([])
@@ -515,19 +307,6 @@ def _frame(ax, p):
         side.set_linewidth(0.8)
 
 
-def digit_mosaic(rows, gap=2):
-    """Tile rows of 64-pixel images into one array, 8x8 each, with `gap` NaN pixels between."""
-    n = max(len(r) for r in rows)
-    step = 8 + gap
-    mosaic = np.full((len(rows) * step - gap, n * step - gap), np.nan)
-    for r, images in enumerate(rows):
-        for c, image in enumerate(images):
-            mosaic[r * step : r * step + 8, c * step : c * step + 8] = image.reshape(
-                8, 8
-            ).numpy()
-    return mosaic
-
-
 def plot_digits(x, y, per_row=8, theme="light"):
     """Return a Figure: the first `per_row` 3s (top row) and 7s (bottom row) of x, as 8x8 images."""
     if not isinstance(per_row, int) or per_row < 1:
@@ -535,15 +314,14 @@ def plot_digits(x, y, per_row=8, theme="light"):
     rows = [x[y == 0][:per_row], x[y == 1][:per_row]]
     if min(len(r) for r in rows) < per_row:
         raise ValueError(f"x needs at least {per_row} images of each digit")
-    mosaic = digit_mosaic(
-        rows
-    )  # one image for all of them: far cheaper to draw than 16 axes
+    # one image for all of them: far cheaper to draw than 16 axes
+    mosaic = render.digit_mosaic(rows)
     with render.themed(theme) as p:
         fig = render.new_figure(0.75 * per_row + 0.9, 1.9)
         ax = fig.add_subplot()
         ax.imshow(
             mosaic,
-            cmap=_ink(p).with_extremes(bad=p["bg"]),
+            cmap=render.ink(p).with_extremes(bad=p["bg"]),
             vmin=0,
             vmax=1,
             interpolation="nearest",
@@ -615,7 +393,7 @@ def plot_weights(x, y, w, theme="light"):
         fig = render.new_figure(6.4, 2.5)
         axes = fig.subplots(1, 3)
         for ax, image, title in zip(axes[:2], means, ["average 3", "average 7"]):
-            ax.imshow(image.reshape(8, 8).numpy(), cmap=_ink(p), vmin=0, vmax=1)
+            ax.imshow(image.reshape(8, 8).numpy(), cmap=render.ink(p), vmin=0, vmax=1)
             ax.set_title(title)
             _frame(ax, p)
         # A diverging map centred on 0; in the dark theme one whose middle is dark, like the page.
@@ -684,14 +462,85 @@ def plot_staircase(x, y, w, b0, wide=(-8.0, 8.0), zoom=(-4.0, -2.0), theme="ligh
     return fig
 
 
-# --8<-- [start:run]
-if __name__ == "__main__":
-    (x, y), (x_held_out, y_held_out) = load_threes_and_sevens()
-    w, b, history = train(x, y)
-    for step in range(0, len(history), 50):
-        print(f"step {step:3d}  loss {history[step]:.4f}")
-    print(
-        f"held-out accuracy {accuracy(x_held_out, y_held_out, w, b):.1%} "
-        f"on {len(y_held_out)} images it never trained on"
+# ---------------------------------------------------------------------------------------------
+# The page's settings, in its sentences, read from the lesson's own defaults
+
+
+def outlier_sentence(make_outlier_data):
+    """How the outlier is made, from make_outlier_data's own defaults."""
+    d = defaults(make_outlier_data)
+    direction = "down" if d["shift"] < 0 else "up"
+    return (
+        f'To see what that does, take {d["n"]} points made the way "Fit a line" makes them and '
+        f"move one of them, the one furthest right, {abs(d['shift']):g} units {direction}."
     )
-# --8<-- [end:run]
+
+
+def fit_loss_sentence(fit_loss):
+    """How both lines are fitted, from fit_loss's own defaults."""
+    d = defaults(fit_loss)
+    return (
+        f"The step shrinks from `lr={d['lr']}` to zero over the run for the sake of MAE, as the "
+        f"note below explains. Both lines start from the same guess, `a0={d['a0']}`, and take the "
+        f"same {d['steps']} steps; only the loss differs."
+    )
+
+
+def path_sentence(fit):
+    """What the path on the map is, from Fit a line's fit and its defaults."""
+    d = defaults(fit)
+    return (
+        f'The orange path is `fit_line.fit(x, y)` from "Fit a line", '
+        f"{d['steps']} steps with learning rate {d['lr']}; each dot is one step."
+    )
+
+
+def descent_sentence(animate):
+    """How often the animation draws a frame, from its own default."""
+    every = defaults(animate)["every"]
+    nth = {1: "", 2: "second ", 3: "third ", 4: "fourth "}.get(every, f"{every}th ")
+    return (
+        f"And here is the walk itself, one frame for every {nth}step, on the surface and on "
+        f"the map:"
+    )
+
+
+def error_table(lesson):
+    """What the checks say about a few wrong calls of the lesson's functions."""
+    x, y, _ = lesson.make_outlier_data()
+    images, labels = torch.zeros(4, 64), torch.tensor([0.0, 1.0, 0.0, 1.0])
+    return refusals(
+        [
+            ("fit_loss('mae', x, y)", lambda: lesson.fit_loss("mae", x, y)),
+            (
+                "fit_loss(mae, x, y, lr=float('inf'))",
+                lambda: lesson.fit_loss(lesson.mae, x, y, lr=float("inf")),
+            ),
+            (
+                "make_outlier_data(shift=float('nan'))",
+                lambda: lesson.make_outlier_data(shift=float("nan")),
+            ),
+            (
+                "load_threes_and_sevens(train_fraction=1.0)",
+                lambda: lesson.load_threes_and_sevens(train_fraction=1.0),
+            ),
+            (
+                "load_threes_and_sevens(dtype=torch.int64)",
+                lambda: lesson.load_threes_and_sevens(dtype=torch.int64),
+            ),
+            (
+                "logits(x, torch.zeros(63), 0.0)",
+                lambda: lesson.logits(images, torch.zeros(63), 0.0),
+            ),
+            (
+                "bce(torch.tensor([1.5]), torch.tensor([1.0]))",
+                lambda: lesson.bce(torch.tensor([1.5]), torch.tensor([1.0])),
+            ),
+            (
+                "bce(torch.tensor([0.9]), torch.tensor([7.0]))",
+                lambda: lesson.bce(torch.tensor([0.9]), torch.tensor([7.0])),
+            ),
+            ("train(x, y[:-1])", lambda: lesson.train(images, labels[:-1])),
+            ("train(x, y, steps=2.5)", lambda: lesson.train(images, labels, steps=2.5)),
+        ]
+    )

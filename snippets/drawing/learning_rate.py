@@ -1,0 +1,709 @@
+"""The drawing of the Learning rate page: the one-step and 2/L tables, the parabola animation, the
+sweep of learning rates, the slider's frames, the schedules' figures, their alt texts and captions,
+the settings the page runs with, and what the checks say about a few wrong calls.
+
+Tested in tests/test_learning_rate.py (with the lesson it draws).
+"""
+
+import inspect
+import itertools
+import math
+
+import torch
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
+from snippets import loss_functions
+from snippets.drawing import numbers, render
+from snippets.drawing.line_problem import least_squares, losses
+from snippets.drawing.numbers import minus
+from snippets.drawing.tables import refusals
+from snippets.fit_line import make_data
+from snippets.learning_rate import (
+    cliff,
+    constant,
+    cosine,
+    descend,
+    gradient_descent,
+    sgd,
+    step_decay,
+)
+
+# the window of (slope, intercept) the slider's frames show, as on Loss
+A1_LIM = (-2.0, 5.0)
+A2_LIM = (-0.5, 4.5)
+
+# The settings of the page's figures, in one place: the page prints them from here.
+# On L/2 x^2 with L = 1: crawls, just right, bounces, diverges.
+QUADRATIC_LRS = (0.1, 0.7, 1.8, 2.2)
+# The lowest lr, the highest, and how many learning rates per factor of 10.
+SWEEP_GRID = (10**-2.5, 10**0.5, 7)
+# Log-spaced, closer together near the cliff.
+SLIDER_LRS = (0.01, 0.03, 0.1, 0.3, 0.6, 0.9, 1.1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Names for what a run did, tables, sweeps
+
+
+def parabola_gradient(curvature):
+    """The gradient L x of f(x) = L/2 x^2, as a function of x."""
+    return lambda x: curvature * x
+
+
+def log_grid(low, high, per_decade):
+    """Learning rates from low to high, evenly spaced on a log scale, per_decade in each factor of 10."""
+    if not 0 < low < high:
+        raise ValueError(f"need 0 < low < high, got low={low}, high={high}")
+    if not isinstance(per_decade, int) or per_decade < 1:
+        raise ValueError(f"per_decade must be an integer >= 1, got {per_decade!r}")
+    count = round(math.log10(high / low) * per_decade) + 1
+    return [low * 10 ** (k / per_decade) for k in range(count)]
+
+
+def regime(run, floor, tol=0.01):
+    """Name what a run did: 'diverges', 'converges' (within tol of floor), or 'crawls'."""
+    if run.diverged_at is not None:
+        return "diverges"
+    return "converges" if run.losses[-1] <= floor * (1 + tol) else "crawls"
+
+
+def sweet_spot(x, y, lrs, runs):
+    """Return the smallest and the largest lr of a sweep whose run ended within 1% of the minimum."""
+    floor = least_squares(x, y)[1]
+    good = [lr for lr, run in zip(lrs, runs) if regime(run, floor) == "converges"]
+    return min(good, default=None), max(good, default=None)
+
+
+def sweep(x, y, lrs, steps=100):
+    """Return one Run of `steps` steps per learning rate."""
+    return [descend(x, y, lr=lr, steps=steps) for lr in lrs]
+
+
+def step_table(curvatures, lr, x0=1.0):
+    """Return a Markdown table of one step of lr from x0 on L/2 x^2, for each curvature L."""
+    rows = [
+        (
+            "| curvature $L$ | gradient $L x_0$ | step $-\\eta L x_0$ | lands at $x_1$ | "
+            "distance to the minimum |"
+        ),
+        "|---:|---:|---:|---:|---|",
+    ]
+    for L in curvatures:
+        x1 = gradient_descent(parabola_gradient(L), x0, lr, steps=1)[-1].item()
+        how = (
+            "stops short"
+            if 0 < x1 < x0
+            else "lands on it"
+            if x1 == 0
+            else "overshoots, lands closer"
+            if -x0 < x1 < 0
+            else "overshoots, no closer"
+            if x1 == -x0
+            else "overshoots, lands further away"
+        )
+        rows.append(
+            minus(f"| {L:g} | {L * x0:g} | {x1 - x0:g} | {x1:g} | {abs(x1):g}: {how} |")
+        )
+    return "\n".join(rows)
+
+
+def rule_table(curvatures, steps=100, margin=0.01, x0=1.0):
+    """Return a Markdown table: |x| after `steps` steps on L/2 x^2 just below and just above lr = 2/L."""
+    rows = [
+        (
+            f"| $L$ | $2/L$ | $\\lvert x_{{{steps}}} \\rvert$ at $\\eta = {1 - margin:g} \\cdot 2/L$ | "
+            f"$\\lvert x_{{{steps}}} \\rvert$ at $\\eta = 2/L$ | "
+            f"$\\lvert x_{{{steps}}} \\rvert$ at $\\eta = {1 + margin:g} \\cdot 2/L$ |"
+        ),
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for L in curvatures:
+        ends = [
+            gradient_descent(parabola_gradient(L), x0, f * 2 / L, steps)[-1]
+            .abs()
+            .item()
+            for f in (1 - margin, 1, 1 + margin)
+        ]
+        rows.append(
+            f"| {L:g} | {2 / L:g} | " + " | ".join(f"{e:.3g}" for e in ends) + " |"
+        )
+    return "\n".join(rows)
+
+
+def spread(history, last=0.2):
+    """The standard deviation of the loss over the last fraction `last` of the steps."""
+    tail = history[-max(2, round(last * len(history))) :]
+    return tail.std().item()
+
+
+def schedule_runs(
+    x, y, lr=0.5, steps=200, batch_size=10, seed=0, step_size=50, gamma=0.1
+):
+    """Return {name: (schedule, path)} for a constant lr, step decay and cosine, on the same batches."""
+    schedules = {
+        "constant": lambda t: constant(lr, t),
+        "step decay": lambda t: step_decay(lr, t, step_size, gamma),
+        "cosine": lambda t: cosine(lr, t, steps),
+    }
+    return {
+        name: (s, sgd(x, y, s, steps, batch_size, seed))
+        for name, s in schedules.items()
+    }
+
+
+def measured_cliff(lrs, runs):
+    """Return the largest lr of a sweep that did not diverge and the smallest that did."""
+    stable = [lr for lr, run in zip(lrs, runs) if run.diverged_at is None]
+    blown = [lr for lr, run in zip(lrs, runs) if run.diverged_at is not None]
+    return max(stable, default=None), min(blown, default=None)
+
+
+def eigen_errors(x, y, path):
+    """Return the distance to the minimum along the flattest and the steepest direction, per step."""
+    # the columns of vectors are the directions, the flattest first
+    _, vectors = torch.linalg.eigh(loss_functions.curvature(x.double()))
+    best = least_squares(x, y)[0].double()
+    return (path.double() - best) @ vectors
+
+
+def quadratic_alt(lrs, curvature=1.0, x0=1.5, steps=24):
+    """Alt text for the four-panel animation, with where each run ends."""
+    ends = [
+        gradient_descent(parabola_gradient(curvature), x0, lr, steps)[-1].item()
+        for lr in lrs
+    ]
+    runs = "; ".join(f"lr {lr:g} ends at x = {end:.3g}" for lr, end in zip(lrs, ends))
+    return minus(
+        f"Animation of {steps} steps of gradient descent from x = {x0:g} on the parabola "
+        f"f(x) = {curvature:g}/2 x squared, in {len(lrs)} panels: {runs}."
+    )
+
+
+def sweep_alt(x, y, lrs, runs):
+    """Alt text for the sweep figure, with the regimes and the cliff from the run."""
+    floor, edge = least_squares(x, y)[1], cliff(x)
+    stable, blown = measured_cliff(lrs, runs)
+    steps = len(runs[0].losses) - 1
+    return (
+        f"Log-log plot of the loss after {steps} steps against {len(lrs)} learning rates from "
+        f"{lrs[0]:.2g} to {lrs[-1]:.3g}. The loss falls from {runs[0].losses[-1]:.2f} at the "
+        f"smallest rate to the minimum {floor:.4f}, stays there up to {stable:.3g}, and from "
+        f"{blown:.3g} on every run diverges; the rule's cliff 2/L_max = {edge:.4f} lies between."
+    )
+
+
+def frame_alt(lr, x, y, steps=100):
+    """Alt text for one slider frame."""
+    run = descend(x, y, lr=lr, steps=steps)
+    name = regime(run, least_squares(x, y)[1])
+    end = (
+        f"diverges, and is stopped at step {run.diverged_at} with loss {run.losses[-1]:.3g}"
+        if run.diverged_at is not None
+        else f"{name}: after {steps} steps it is at ({run.path[-1, 0]:.2f}, {run.path[-1, 1]:.2f}) "
+        f"with loss {run.losses[-1]:.4f}"
+    )
+    return (
+        f"Path of gradient descent with learning rate {lr:g} on the contours of the line's loss, "
+        f"from (-1, 1), and its loss at every step: it {end}."
+    ).replace("-", "−")
+
+
+def signs(values, digits=2):
+    """A few numbers as text, 1.32, −1.06, 0.85, with true minus signs."""
+    return ", ".join(minus(f"{float(v):.{digits}f}") for v in values)
+
+
+def tail_stats(x, y, runs, last=0.2):
+    """Return {name: (mean loss above the minimum, largest distance from it)} over the last steps."""
+    best, floor = least_squares(x, y)
+    out = {}
+    for name, (_, path) in runs.items():
+        tail = path[-max(2, round(last * (len(path) - 1))) :]
+        excess = losses(x, y, tail) - floor
+        out[name] = (excess.mean().item(), (tail - best).norm(dim=1).max().item())
+    return out
+
+
+def schedules_alt(runs):
+    """Alt text for the schedules figure, with the learning rates of the run."""
+    steps = len(next(iter(runs.values()))[1]) - 1
+    parts = []
+    for name, (schedule, _) in runs.items():
+        values = sorted({schedule(t) for t in range(steps)}, reverse=True)
+        parts.append(
+            f"{name} from {values[0]:g} at step 0 to {schedule(steps - 1):.2g} at step "
+            f"{steps - 1}"
+            + (f" in {len(values)} flat stretches" if 1 < len(values) < 10 else "")
+        )
+    return (
+        f"Line chart of the learning rate at each of {steps} steps for three schedules: "
+        + "; ".join(parts)
+        + "."
+    )
+
+
+def schedule_runs_alt(x, y, runs, last=0.2):
+    """Alt text for the figure of the three schedules' runs."""
+    stats = tail_stats(x, y, runs, last)
+    steps = len(next(iter(runs.values()))[1]) - 1
+    parts = "; ".join(
+        f"{name} {excess:.1e} above the minimum, within {far:.3f} of it"
+        for name, (excess, far) in stats.items()
+    )
+    return (
+        f"Left: the loss above the least-squares minimum at each of {steps} steps of mini-batch SGD "
+        f"on a log scale; the constant rate's stays noisy while both decays fall further. Right: the "
+        f"parameters of the last {round(last * 100)}% of the steps around the minimum. On average over "
+        f"those steps: {parts}."
+    )
+
+
+def lr_label(lr):
+    """A learning rate as the slider and the figures write it: lr = 0.05."""
+    return f"lr = {lr:.3g}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures
+
+
+QUAD_TITLES = (
+    "too small: crawls",
+    "just right",
+    "too large: bounces",
+    "far too large: diverges",
+)
+QUAD_COLORS = (
+    4,
+    2,
+    0,
+    1,
+)  # palette indices: the colours of crawls, converges, bounces, diverges
+
+
+def animate_quadratic(lrs, curvature=1.0, x0=1.5, steps=24, theme="light"):
+    """Return frames of gradient descent on L/2 x^2, one panel per learning rate, side by side."""
+    if not curvature > 0:
+        raise ValueError(f"curvature must be positive, got {curvature}")
+    paths = [
+        gradient_descent(parabola_gradient(curvature), x0, lr, steps).numpy()
+        for lr in lrs
+    ]
+
+    def f(x):
+        return curvature / 2 * x**2
+
+    lim = 2.2 * abs(x0)
+    u = torch.linspace(-lim, lim, 121).numpy()
+    titles = QUAD_TITLES if len(lrs) == len(QUAD_TITLES) else [""] * len(lrs)
+    with render.themed(theme) as p:
+        fig = render.new_figure(8.0, 3.1)
+        axes = fig.subplots(1, len(lrs), sharey=True, squeeze=False)[0]
+        moving = []
+        for k, (ax, lr, xs, title) in enumerate(zip(axes, lrs, paths, titles)):
+            color = p["cycle"][QUAD_COLORS[k % len(QUAD_COLORS)]]
+            ax.plot(u, f(u), color=p["muted"], lw=1.5)
+            ax.plot([0], [0], "*", color=p["fg"], ms=9, zorder=2)
+            ax.set_xlim(-lim, lim)
+            ax.set_ylim(-0.08 * f(lim), 1.12 * f(lim))
+            ax.set_title(
+                f"{title}\n{lr_label(lr)},  1 − lr·L = {1 - lr * curvature:+.1f}".replace(
+                    "-", "−"
+                ),
+                fontsize=10,
+            )
+            ax.set_xlabel("x")
+            ax.set_xticks([-2, 0, 2] if lim > 2 else [-1, 0, 1])
+            (trail,) = ax.plot(
+                [], [], "-o", color=color, lw=1.2, ms=3, alpha=0.8, zorder=3
+            )
+            (dot,) = ax.plot(
+                [], [], "o", color=color, ms=7, zorder=4, markeredgecolor=p["fg"]
+            )
+            moving.append((trail, dot, xs))
+        axes[0].set_ylabel(f"f(x) = {curvature:g}/2 · x²")
+        step = fig.suptitle(" ", fontsize=11, fontfamily="monospace")
+
+        def update(t):
+            step.set_text(f"step {t:2d} of {steps}")
+            for trail, dot, xs in moving:
+                shown = xs[: t + 1]
+                trail.set_data(shown, f(shown))
+                dot.set_data(xs[t : t + 1], f(xs[t : t + 1]))
+
+        artists = [step] + [a for trail, dot, _ in moving for a in (trail, dot)]
+        frames = render.blit_frames(fig, artists, update, range(steps + 1))
+    return frames
+
+
+def plot_sweep(x, y, lrs, runs, theme="light"):
+    """Return a Figure: the loss after the last step against lr, on log axes, with the cliff 2/L_max."""
+    floor, edge = least_squares(x, y)[1], cliff(x)
+    names = [regime(run, floor) for run in runs]
+    done = [
+        (lr, run.losses[-1].item())
+        for lr, run in zip(lrs, runs)
+        if run.diverged_at is None
+    ]
+    blown = [
+        (lr, run.diverged_at)
+        for lr, run in zip(lrs, runs)
+        if run.diverged_at is not None
+    ]
+    steps = max(len(run.losses) for run in runs) - 1
+    start = runs[0].losses[0].item()
+    top = start * 8  # the row, above the start, where diverged runs are marked
+    bounds = (
+        [lrs[0] / 1.3]
+        + [math.sqrt(a * b) for a, b in itertools.pairwise(lrs)]
+        + [lrs[-1] * 1.3]
+    )
+    with render.themed(theme) as p:
+        fig = render.new_figure(6.4, 4.2)
+        ax = fig.add_subplot()
+        k = 0
+        # one shaded band for each stretch of runs that did the same
+        while k < len(names):
+            j = k
+            while j + 1 < len(names) and names[j + 1] == names[k]:
+                j += 1
+            ax.axvspan(
+                bounds[k],
+                bounds[j + 1],
+                color=REGIME_COLOR[names[k]](p),
+                alpha=0.15,
+                lw=0,
+                zorder=0,
+            )
+            ax.text(
+                math.sqrt(bounds[k] * bounds[j + 1]),
+                0.98,
+                names[k],
+                ha="center",
+                va="top",
+                color=p["fg"],
+                fontsize=10,
+                fontweight="bold",
+                transform=ax.get_xaxis_transform(),
+            )
+            k = j + 1
+        ax.axhline(floor, ls=":", color=p["muted"], lw=1.5)
+        ax.text(
+            lrs[0],
+            floor * 0.85,
+            f"least-squares minimum {floor:.4f}",
+            color=p["fg"],
+            fontsize=9,
+            va="top",
+        )
+        ax.axhline(start, ls="--", color=p["muted"], lw=1)
+        ax.text(
+            lrs[0],
+            start * 1.12,
+            f"loss at the start {start:.2f}",
+            color=p["fg"],
+            fontsize=9,
+            va="bottom",
+        )
+        ax.plot(*zip(*done), "o-", color=p["cycle"][0], ms=5, lw=1.8, zorder=3)
+        if blown:
+            ax.plot(
+                [lr for lr, _ in blown],
+                [top] * len(blown),
+                "x",
+                color=p["cycle"][1],
+                ms=9,
+                mew=2.2,
+                zorder=3,
+            )
+            for lr, t in blown:
+                ax.text(
+                    lr,
+                    top * 1.6,
+                    f"{t}",
+                    ha="center",
+                    va="bottom",
+                    color=p["fg"],
+                    fontsize=9,
+                )
+            ax.text(
+                blown[0][0] / 1.5,
+                top * 1.6,
+                "diverged at step",
+                ha="right",
+                va="bottom",
+                color=p["fg"],
+                fontsize=9,
+            )
+        ax.axvline(edge, color=p["fg"], lw=1.2, ls="-.", zorder=2)
+        ax.text(
+            edge * 1.06,
+            floor * 1.4,
+            f"2/Lₘₐₓ = {edge:.4f}",
+            ha="left",
+            va="bottom",
+            color=p["fg"],
+            fontsize=9,
+            rotation=90,
+        )
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlim(bounds[0], bounds[-1])
+        ax.set_ylim(floor * 0.45, top * 25)
+        ax.yaxis.set_major_locator(LogLocator(base=10, numticks=8))
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_minor_locator(NullLocator())
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(FuncFormatter(numbers.power_of_ten))
+        ax.set_xlabel("learning rate (log scale)")
+        ax.set_ylabel(f"loss after {steps} steps")
+    return render.settle_layout(fig)
+
+
+def contour_grid(x, y, n=41):
+    """Return the slope and intercept grids of the slider's window and the loss on them (float64)."""
+    a1 = torch.linspace(*A1_LIM, n, dtype=torch.float64)
+    a2 = torch.linspace(*A2_LIM, n, dtype=torch.float64)
+    return a1, a2, loss_functions.loss_surface(x.double(), y.double(), a1, a2)
+
+
+def plot_path(lr, x, y, grid, steps=100, theme="light"):
+    """Return a Figure for one slider frame: the path of `steps` steps of lr on the loss contours."""
+    run = descend(x, y, lr=lr, steps=steps)
+    best, floor = least_squares(x, y)
+    name = regime(run, floor)
+    path = run.path.numpy()
+    a1, a2, surface = grid
+    if run.diverged_at is None:
+        end = f"{name}: loss after {steps} steps is {run.losses[-1]:.4f}"
+    else:
+        end = f"{name}: stopped at step {run.diverged_at}"
+    with render.themed(theme) as p:
+        fig = render.new_figure(5.6, 4.3)
+        ax = fig.add_subplot()
+        lo, hi = surface.min().log10().item(), surface.max().log10().item()
+        ax.contour(
+            a1,
+            a2,
+            surface.log10(),
+            levels=torch.linspace(lo, hi, 10).tolist(),
+            colors=p["muted"],
+            linewidths=0.8,
+            negative_linestyles="solid",
+        )
+        ax.plot([best[0]], [best[1]], "*", color=p["fg"], ms=12, zorder=5)
+        color = REGIME_COLOR[name](p)
+        ax.plot(path[:, 0], path[:, 1], "-o", color=color, ms=2.5, lw=1.4, zorder=4)
+        ax.plot(path[:1, 0], path[:1, 1], "s", color=color, ms=7, zorder=5)
+        ax.set_xlim(*A1_LIM)
+        ax.set_ylim(*A2_LIM)
+        ax.set_aspect("equal")
+        ax.grid(False)
+        ax.set_xlabel("slope a₁")
+        ax.set_ylabel("intercept a₂")
+        ax.set_title(f"{lr_label(lr)} {end}", fontsize=11)
+    return render.settle_layout(fig)
+
+
+REGIME_COLOR = {
+    "crawls": lambda p: p["cycle"][4],
+    "converges": lambda p: p["cycle"][2],
+    "diverges": lambda p: p["cycle"][1],
+}
+
+
+SCHEDULE_COLOR = {
+    "constant": 1,
+    "step decay": 0,
+    "cosine": 2,
+}  # index into the palette's cycle
+
+
+def plot_schedules(runs, theme="light"):
+    """Return a Figure: the learning rate at every step, for each schedule of `runs`."""
+    steps = len(next(iter(runs.values()))[1]) - 1
+    with render.themed(theme) as p:
+        fig = render.new_figure(6.4, 2.6)
+        ax = fig.add_subplot()
+        for name, (schedule, _) in runs.items():
+            ax.plot(
+                range(steps),
+                [schedule(t) for t in range(steps)],
+                drawstyle="steps-post",
+                color=p["cycle"][SCHEDULE_COLOR[name]],
+                label=name,
+            )
+        ax.set_xlabel("step t")
+        ax.set_ylabel("learning rate")
+        ax.legend(loc="center right", fontsize=9)
+    return render.settle_layout(fig)
+
+
+def plot_schedule_runs(x, y, runs, last=0.2, theme="light"):
+    """Return a Figure: the loss above the minimum at each step (left), the last steps' parameters (right)."""
+    best, floor = least_squares(x, y)
+    with render.themed(theme) as p:
+        fig = render.new_figure(7.6, 3.4)
+        ax, ax_zoom = fig.subplots(1, 2, width_ratios=[1.35, 1])
+        steps = len(next(iter(runs.values()))[1]) - 1
+        first = steps - round(last * steps)  # the first step of the last `last` of them
+        ax.axvspan(first, steps, color=p["grid"], alpha=0.6, lw=0, zorder=0)
+        ax_zoom.plot(
+            [best[0]], [best[1]], "*", ms=13, mfc="none", mec=p["fg"], mew=1.2, zorder=4
+        )
+        for name, (_, path) in runs.items():
+            color = p["cycle"][SCHEDULE_COLOR[name]]
+            excess = (losses(x, y, path) - floor).numpy()
+            ax.plot(range(len(excess)), excess, color=color, lw=1.3, label=name)
+            tail = path[first:].numpy()
+            # the constant rate's wide cloud, drawn light so the settled runs show on top
+            if name == "constant":
+                ax_zoom.plot(
+                    tail[:, 0],
+                    tail[:, 1],
+                    "-o",
+                    color=color,
+                    ms=3,
+                    lw=0.6,
+                    alpha=0.6,
+                    zorder=2,
+                )
+            else:
+                ax_zoom.plot(
+                    tail[:, 0],
+                    tail[:, 1],
+                    "o",
+                    color=color,
+                    ms=4,
+                    zorder=3,
+                    markeredgecolor=p["bg"],
+                    markeredgewidth=0.5,
+                )
+        ax.set_yscale("log")
+        ax.yaxis.set_major_locator(LogLocator(base=10, numticks=8))
+        ax.yaxis.set_minor_locator(NullLocator())
+        ax.yaxis.set_major_formatter(FuncFormatter(numbers.power_of_ten))
+        ax.set_xlabel("step")
+        ax.set_ylabel("loss − least-squares minimum")
+        ax.legend(loc="upper right", fontsize=9)
+        ax_zoom.set_aspect("equal", adjustable="datalim")
+        ax_zoom.set_xlabel("slope a₁")
+        ax_zoom.set_ylabel("intercept a₂")
+        ax_zoom.set_title(f"steps {first} to {steps}; ☆ the minimum", fontsize=10)
+    return render.settle_layout(fig)
+
+
+# ---------------------------------------------------------------------------------------------
+# Captions and sentences: the settings the page runs with, printed from the code that runs
+
+
+def _defaults(fn):
+    """The default value of each of `fn`'s parameters, by name."""
+    return {k: v.default for k, v in inspect.signature(fn).parameters.items()}
+
+
+def _point(a):
+    """A point (slope, intercept) as text, (−1, 1), with true minus signs."""
+    return minus(f"({float(a[0]):g}, {float(a[1]):g})")
+
+
+def quadratic_caption(lrs):
+    """The caption of the parabola animation, from animate_quadratic's own defaults."""
+    settings = _defaults(animate_quadratic)
+    L, x0 = settings["curvature"], settings["x0"]
+    bowl = "x²/2" if L == 1 else f"{L:g}x²/2"
+    return (
+        f"Gradient descent on f(x) = {bowl} (L = {L:g}, so the rule is 0 < lr < {2 / L:g}) from "
+        f"x = {x0:g}, with {len(lrs)} learning rates. The star is the minimum and each dot one "
+        "step; on the right, the iterates soon leave the picture."
+    )
+
+
+def sweep_caption(runs):
+    """The caption of the sweep figure, with the steps and the start of the runs it shows."""
+    steps = max(len(run.losses) for run in runs) - 1
+    return (
+        f"The loss after {steps} steps from a = {_point(runs[0].path[0])}, for each learning rate. "
+        "Crosses: runs that diverged, with the step where descend stopped them. Dash-dotted: the "
+        "cliff 2/Lₘₐₓ."
+    )
+
+
+def slider_caption(x, y, lr):
+    """The caption of the slider, with the steps and the start of plot_path's runs."""
+    steps = _defaults(plot_path)["steps"]
+    start = descend(x, y, lr=lr, steps=0).path[0]
+    return (
+        f"Up to {steps} steps of gradient descent on the line problem from a = {_point(start)}, "
+        "the square, on the contours of the loss; the star is the minimum, each dot one step."
+    )
+
+
+def schedules_caption():
+    """The caption of the schedules figure, from schedule_runs' own defaults."""
+    s = _defaults(schedule_runs)
+    return (
+        f"Three schedules over {s['steps']} steps: a constant {s['lr']:g}, step decay "
+        f"(× {s['gamma']:g} every {s['step_size']} steps) and cosine annealing from {s['lr']:g} "
+        f"to {_defaults(cosine)['lr_min']:g}."
+    )
+
+
+def schedule_runs_caption():
+    """The caption of the figure of the three runs, from the defaults of the code that draws it."""
+    s, last = _defaults(schedule_runs), _defaults(plot_schedule_runs)["last"]
+    return (
+        f"Left: how far the loss is above the least-squares minimum at every step, on a log "
+        f"scale; the shaded stretch is the last {last:.0%} of the steps. Right: the parameters "
+        f"during those steps, around the minimum (open star). Every run takes batches of "
+        f"{s['batch_size']} points, drawn with seed {s['seed']}."
+    )
+
+
+def error_table(lesson):
+    """What the checks say about a few wrong calls of the lesson's functions."""
+    x, y = make_data(n=10)
+    return refusals(
+        [
+            ("descend(x, y, lr=0)", lambda: lesson.descend(x, y, lr=0)),
+            (
+                "descend(x, y, lr=float('nan'))",
+                lambda: lesson.descend(x, y, lr=float("nan")),
+            ),
+            ("descend(x, y, lr='0.1')", lambda: lesson.descend(x, y, lr="0.1")),
+            ("descend(x, y, steps=2.5)", lambda: lesson.descend(x, y, steps=2.5)),
+            ("descend(x, y, a0=(1.0,))", lambda: lesson.descend(x, y, a0=(1.0,))),
+            (
+                "gradient_descent(abs, 1.0, lr=0.1, steps=-1)",
+                lambda: lesson.gradient_descent(abs, 1.0, lr=0.1, steps=-1),
+            ),
+            (
+                "sgd(x, y, schedule=lambda t: 0.1, steps=10, batch_size=20)",
+                lambda: lesson.sgd(
+                    x, y, schedule=lambda t: 0.1, steps=10, batch_size=20
+                ),
+            ),
+            (
+                "sgd(x, y, schedule=lambda t: 0.5 - 0.1 * t, steps=10)",
+                lambda: lesson.sgd(x, y, schedule=lambda t: 0.5 - 0.1 * t, steps=10),
+            ),
+            (
+                "sgd_with_scheduler(x, y, lr=0.5, make_scheduler=None, steps=10)",
+                lambda: lesson.sgd_with_scheduler(
+                    x, y, lr=0.5, make_scheduler=None, steps=10
+                ),
+            ),
+            (
+                "cosine(0.5, t=300, steps=200)",
+                lambda: lesson.cosine(0.5, t=300, steps=200),
+            ),
+            (
+                "largest_stable_lr(x, y, low=0.5, high=1.5, tol=0)",
+                lambda: lesson.largest_stable_lr(x, y, low=0.5, high=1.5, tol=0),
+            ),
+            (
+                "largest_stable_lr(x, y, low=1.5, high=3.0)",
+                lambda: lesson.largest_stable_lr(x, y, low=1.5, high=3.0),
+            ),
+        ]
+    )
