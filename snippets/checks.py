@@ -102,3 +102,14 @@ def check_labels(name, labels, classes):
         )
     return labels
     # --8<-- [end:tensors]
+
+
+# --8<-- [start:functions]
+def check_function(name, value):
+    """Something to call: a loss to differentiate, a schedule, a gradient."""
+    if not callable(value):
+        raise TypeError(
+            f"{name} must be a function, got {type(value).__name__} {value!r}"
+        )
+    return value
+    # --8<-- [end:functions]

@@ -21,7 +21,7 @@ from snippets.checks import (
 def make_data(n=100, a=(3.0, 2.0), seed=0, dtype=torch.float32):
     """Return x, rows [u, 1] with u in [-1, 1], and y = x @ a + noise."""
     check_count("n", n, low=2)
-    if len(a) != 2:
+    if not isinstance(a, (list, tuple)) or len(a) != 2:
         raise ValueError(f"a must be a slope and an intercept, got {a!r}")
     for value in a:
         check_number("a", value)
@@ -52,10 +52,23 @@ def check_line_problem(x, y, a, name="a"):
     check_tensor("x", x, ndim=2)
     check_tensor("y", y, ndim=1)
     check_examples(x, y)
-    if len(a) != x.shape[1]:
-        raise ValueError(
-            f"{name} needs one value per column of x ({x.shape[1]}), got {len(a)}"
+    if isinstance(a, torch.Tensor) and a.ndim == 1:
+        values = a.tolist()
+    elif isinstance(a, (list, tuple)):
+        values = list(a)
+    else:
+        raise TypeError(
+            f"{name} must be a list, tuple or 1-D tensor of numbers, got {a!r}"
         )
+    if len(values) != x.shape[1]:
+        raise ValueError(
+            f"{name} needs one value per column of x ({x.shape[1]}), got {len(values)}"
+        )
+    for value in values:  # numbers, or (for a grid of parameters) tensors of them
+        if isinstance(value, torch.Tensor):
+            check_tensor(name, value)
+        else:
+            check_number(name, value)
     # --8<-- [end:checks]
 
 

@@ -11,6 +11,7 @@ import torch
 # --8<-- [end:imports]
 from snippets.checks import (
     check_count,
+    check_function,
     check_number,
     check_positive,
     check_tensor,
@@ -19,13 +20,6 @@ from snippets.fit_line import check_line_problem, gradient, make_data, mse
 
 
 # --8<-- [start:checks]
-def check_function(name, f):
-    """Something to call: the function whose gradient we want."""
-    if not callable(f):
-        raise TypeError(f"{name} must be a function, got {type(f).__name__} {f!r}")
-    return f
-
-
 def check_scalar(name, value, *, traced=False):
     """What the function `name` returned: one number; with `traced`, a tensor that autograd can
     trace back to the function's argument."""

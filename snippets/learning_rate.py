@@ -12,13 +12,14 @@ import torch
 # --8<-- [end:imports]
 from snippets.checks import (
     check_count,
+    check_function,
     check_in_range,
     check_number,
     check_positive,
     check_tensor,
 )
 from snippets.fit_line import check_line_problem, gradient, make_data, mse
-from snippets.loss_functions import check_function, curvature
+from snippets.loss_functions import curvature
 
 
 # --8<-- [start:checks]

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from snippets.checks import (
     check_count,
     check_examples,
+    check_function,
     check_in_range,
     check_number,
     check_positive,
@@ -214,17 +215,6 @@ def slopes_at(x, y, w, b):
     (loss_slope,) = torch.autograd.grad(loss, b)
     return acc_slope.item(), loss_slope.item()
     # --8<-- [end:slopes]
-
-
-# --8<-- [start:function_check]
-def check_function(name, value):
-    """Something to call: the loss that fit_loss and point_pulls differentiate."""
-    if not callable(value):
-        raise TypeError(
-            f"{name} must be a function, got {type(value).__name__} {value!r}"
-        )
-    return value
-    # --8<-- [end:function_check]
 
 
 # --8<-- [start:label_checks]

@@ -109,6 +109,13 @@ def test_labels_must_be_whole_numbers_from_0_to_classes_minus_1():
         checks.check_labels("y", torch.tensor([0.0, 1.0]), 10)
 
 
+def test_check_function_takes_anything_to_call_and_says_what_it_got():
+    assert checks.check_function("f", abs) is abs
+    assert checks.check_function("f", torch.nn.MSELoss()) is not None
+    with pytest.raises(TypeError, match=r"f must be a function, got str 'x'"):
+        checks.check_function("f", "x")
+
+
 CALLS = [
     Call(checks.check_number, {"value": ["1", None, [1.0]]}, name="value", value=1.0),
     Call(checks.check_positive, {"value": "positive"}, name="value", value=1.0),
@@ -147,6 +154,12 @@ CALLS = [
         name="labels",
         labels=lambda: torch.tensor([1, 2]),
         classes=3,
+    ),
+    Call(
+        checks.check_function,
+        {"value": [None, "f", 3.0, torch.zeros(2)]},
+        name="value",
+        value=lambda: abs,
     ),
 ]
 

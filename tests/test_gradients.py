@@ -571,12 +571,6 @@ UNTRACED = [  # one number, but not one autograd can trace back to a
 TENSOR = [None, "x", [1.0, 2.0], torch.zeros(0), torch.tensor([1, 2])]
 
 CALLS = [
-    Call(
-        gradients.check_function,
-        {"f": FUNCTION},
-        name="f",
-        f=lambda: total,
-    ),
     # the checks name what they check as the caller names it: here, after the argument they check
     Call(
         gradients.check_scalar,

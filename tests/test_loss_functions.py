@@ -679,7 +679,6 @@ CALLS = [
         for fn in (loss.accuracy, loss.slopes_at)
     ],
     # the checks of this page: each names the argument as its caller names it
-    Call(loss.check_function, {"value": LOSS_FN}, name="value", value=lambda: loss.mae),
     Call(
         loss.check_binary_labels, {"y": [*TENSOR, *BAD_LABELS[6:]]}, name="y", y=labels
     ),
