@@ -321,31 +321,71 @@ class BadInput:
         self.call, self.name, self.value = call, name, value
 
     def __repr__(self):
-        value = self.value
-        if isinstance(
-            value, torch.Tensor
-        ):  # a short one by its values, a long one by its shape
-            dtype = str(value.dtype).removeprefix("torch.")
-            shown = (
-                f"tensor({value.tolist()}, {dtype})"
-                if value.numel() <= 4
-                else f"tensor{tuple(value.shape)}"
-            )
-        else:
-            shown = repr(value)
-        return f"{self.call!r}({self.name}={shown})"
+        return f"{self.call!r}({self.name}={shown(self.value)})"
 
     def check(self):
         """The call with this one argument bad raises a ValueError or TypeError naming it, at once."""
         with time_limit(10), pytest.raises((ValueError, TypeError)) as refused:
             self.call.fn(**self.call.arguments(**{self.name: self.value}))
-        assert re.search(rf"\b{re.escape(self.name)}\b", str(refused.value)), (
+        # named as a word, not as a letter inside another ("a" is in "has") or an attribute
+        named = rf"(?<![\w.]){re.escape(self.name)}(?!\w)"
+        assert re.search(named, str(refused.value)), (
             f"the message does not name {self.name}: {refused.value}"
         )
 
 
+def shown(value):
+    """A short name for a bad value, unique among a table's cases, for a test's id."""
+    if isinstance(
+        value, torch.Tensor
+    ):  # a short one by its values, a long one by its range
+        dtype = str(value.dtype).removeprefix("torch.")
+        if value.numel() <= 4:
+            return f"tensor({value.tolist()}, {dtype})"
+        if value.dtype == torch.bool or value.is_complex():
+            return f"tensor{tuple(value.shape)} {dtype}"
+        low, high = value.min().item(), value.max().item()
+        return f"tensor{tuple(value.shape)} {dtype} {low:g}..{high:g}"
+    if isinstance(value, torch.nn.Sequential):
+        return f"Sequential({', '.join(map(shown, value))})"
+    if isinstance(value, torch.nn.Linear):
+        bias = "" if value.bias is not None else ", bias=False"
+        return f"Linear({value.in_features}, {value.out_features}{bias}, {value.weight.dtype})"
+    if getattr(value, "__name__", "") == "<lambda>":  # by its line: two never share an id
+        return f"lambda at line {value.__code__.co_firstlineno}"
+    if isinstance(value, torch.nn.Module):
+        return type(value).__name__
+    if callable(value) and hasattr(value, "__name__"):
+        return value.__name__
+    return repr(value)
+
+
 def bad_inputs(calls):
     return [case for call in calls for case in call.cases()]
+
+
+def table_of_bad_inputs(module, calls):
+    """The three tests of a lesson module's table of bad inputs: every public function of `module`
+    has a row in `calls`; each row's good call runs; and each bad argument of a row is refused,
+    with a message that names it. Bind them to test names in the test file:
+
+        test_table_covers_the_module, test_table_calls_run, test_bad_arguments_are_refused = (
+            table_of_bad_inputs(fit_line, CALLS)
+        )
+    """
+
+    def covers():
+        assert public_functions(module) == {call.fn for call in calls}
+
+    @pytest.mark.parametrize("call", calls, ids=repr)
+    def runs(call):
+        call.fn(**call.arguments())
+
+    @pytest.mark.parametrize("case", bad_inputs(calls), ids=repr)
+    def refused(case):
+        case.check()
+
+    return covers, runs, refused
 
 
 def public_functions(module):

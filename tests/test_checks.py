@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from conftest import BAD, Call, bad_inputs, public_functions
+from conftest import BAD, Call, table_of_bad_inputs
 from snippets import checks
 
 
@@ -164,10 +164,8 @@ CALLS = [
 ]
 
 
-def test_every_check_is_in_the_table_of_bad_inputs():
-    assert public_functions(checks) == {call.fn for call in CALLS}
-
-
-@pytest.mark.parametrize("case", bad_inputs(CALLS), ids=repr)
-def test_a_check_refuses_its_bad_inputs(case):
-    case.check()
+(
+    test_every_public_lesson_function_is_in_the_table_of_bad_inputs,
+    test_each_call_of_the_table_is_valid,
+    test_a_bad_argument_is_refused_with_a_message_that_names_it,
+) = table_of_bad_inputs(checks, CALLS)

@@ -17,10 +17,9 @@ from torch.utils.data import DataLoader, TensorDataset
 from conftest import (
     Call,
     assert_close,
-    bad_inputs,
     defaults,
-    public_functions,
     run_program,
+    table_of_bad_inputs,
 )
 from snippets import digits
 from snippets import loss_functions as loss_chapter
@@ -519,27 +518,11 @@ CALLS = [
 ]
 
 
-def test_every_public_lesson_function_is_in_the_table_of_bad_inputs():
-    assert public_functions(digits) == {call.fn for call in CALLS}
-
-
-@pytest.mark.parametrize("call", CALLS, ids=repr)
-def test_each_call_of_the_table_is_valid(call):
-    call.fn(**call.arguments())
-
-
-def case_id(case):
-    """The case's name, and for a tensor its dtype and range: several bad labels share a shape."""
-    v = case.value
-    if isinstance(v, torch.Tensor) and v.numel():
-        dtype = str(v.dtype).removeprefix("torch.")
-        return f"{case!r}:{dtype}:{v.min().item():g}..{v.max().item():g}"
-    return repr(case)
-
-
-@pytest.mark.parametrize("case", bad_inputs(CALLS), ids=case_id)
-def test_a_bad_argument_is_refused_with_a_message_that_names_it(case):
-    case.check()
+(
+    test_every_public_lesson_function_is_in_the_table_of_bad_inputs,
+    test_each_call_of_the_table_is_valid,
+    test_a_bad_argument_is_refused_with_a_message_that_names_it,
+) = table_of_bad_inputs(digits, CALLS)
 
 
 def test_confusion_matrix_refuses_a_label_out_of_range_instead_of_counting_it_elsewhere():

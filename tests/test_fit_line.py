@@ -8,7 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import Call, assert_close, bad_inputs, public_functions, run_program
+from conftest import Call, assert_close, run_program, table_of_bad_inputs
 from snippets import fit_line
 from snippets.drawing import fit_line as draw
 from snippets.drawing import line_problem, render
@@ -198,18 +198,11 @@ CALLS = [
 ]
 
 
-def test_every_public_lesson_function_is_in_the_table_of_bad_inputs():
-    assert public_functions(fit_line) == {call.fn for call in CALLS}
-
-
-@pytest.mark.parametrize("call", CALLS, ids=repr)
-def test_each_call_of_the_table_is_valid(call):
-    call.fn(**call.arguments())
-
-
-@pytest.mark.parametrize("case", bad_inputs(CALLS), ids=repr)
-def test_a_bad_argument_is_refused_with_a_message_that_names_it(case):
-    case.check()
+(
+    test_every_public_lesson_function_is_in_the_table_of_bad_inputs,
+    test_each_call_of_the_table_is_valid,
+    test_a_bad_argument_is_refused_with_a_message_that_names_it,
+) = table_of_bad_inputs(fit_line, CALLS)
 
 
 def test_divergence_is_a_result_not_a_crash(data64):

@@ -13,7 +13,7 @@ import torch
 from matplotlib.figure import Figure
 from PIL import Image
 
-from conftest import Call, assert_close, bad_inputs, public_functions, run_program
+from conftest import Call, assert_close, run_program, table_of_bad_inputs
 from snippets import fit_line, gradients
 from snippets.drawing import gradients as draw
 from snippets.drawing import line_problem, numbers, render
@@ -655,23 +655,11 @@ CALLS = [
 ]
 
 
-def test_every_public_lesson_function_is_in_the_table_of_bad_inputs():
-    assert public_functions(gradients) == {call.fn for call in CALLS}
-
-
-@pytest.mark.parametrize("call", CALLS, ids=repr)
-def test_each_call_of_the_table_is_valid(call):
-    call.fn(**call.arguments())
-
-
-@pytest.mark.parametrize("case", bad_inputs(CALLS), ids=repr)
-def test_a_bad_argument_is_refused_with_a_message_that_names_it(case):
-    case.check()
-    # and names it as a word, not as a letter inside another ("a" is in "has")
-    with pytest.raises((ValueError, TypeError)) as refused:
-        case.call.fn(**case.call.arguments(**{case.name: case.value}))
-    message = str(refused.value)
-    assert re.search(rf"(?<![\w.]){case.name}(?!\w)", message), message
+(
+    test_every_public_lesson_function_is_in_the_table_of_bad_inputs,
+    test_each_call_of_the_table_is_valid,
+    test_a_bad_argument_is_refused_with_a_message_that_names_it,
+) = table_of_bad_inputs(gradients, CALLS)
 
 
 def test_divergence_is_a_result_not_a_crash():

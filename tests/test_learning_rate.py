@@ -20,10 +20,9 @@ from conftest import (
     BAD,
     Call,
     assert_close,
-    bad_inputs,
     defaults,
-    public_functions,
     run_program,
+    table_of_bad_inputs,
     time_limit,
 )
 from snippets import fit_line, loss_functions
@@ -752,18 +751,11 @@ CALLS = [
 ]
 
 
-def test_every_public_lesson_function_is_in_the_table_of_bad_inputs():
-    assert public_functions(lr_mod) == {call.fn for call in CALLS}
-
-
-@pytest.mark.parametrize("call", CALLS, ids=repr)
-def test_each_call_of_the_table_is_valid(call):
-    call.fn(**call.arguments())
-
-
-@pytest.mark.parametrize("case", bad_inputs(CALLS), ids=repr)
-def test_a_bad_argument_is_refused_with_a_message_that_names_it(case):
-    case.check()
+(
+    test_every_public_lesson_function_is_in_the_table_of_bad_inputs,
+    test_each_call_of_the_table_is_valid,
+    test_a_bad_argument_is_refused_with_a_message_that_names_it,
+) = table_of_bad_inputs(lr_mod, CALLS)
 
 
 def test_the_error_table_shows_refusals_that_name_an_argument_of_their_call():

@@ -15,7 +15,13 @@ import torch.nn.functional as F
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from conftest import BAD, Call, assert_close, bad_inputs, public_functions, run_program
+from conftest import (
+    BAD,
+    Call,
+    assert_close,
+    run_program,
+    table_of_bad_inputs,
+)
 from snippets import fit_line
 from snippets import loss_functions as loss
 from snippets.drawing import loss_functions as draw
@@ -686,18 +692,11 @@ CALLS = [
 ]
 
 
-def test_every_public_lesson_function_is_in_the_table_of_bad_inputs():
-    assert public_functions(loss) == {call.fn for call in CALLS}
-
-
-@pytest.mark.parametrize("call", CALLS, ids=repr)
-def test_each_call_of_the_table_is_valid(call):
-    call.fn(**call.arguments())
-
-
-@pytest.mark.parametrize("case", bad_inputs(CALLS), ids=repr)
-def test_a_bad_argument_is_refused_with_a_message_that_names_it(case):
-    case.check()
+(
+    test_every_public_lesson_function_is_in_the_table_of_bad_inputs,
+    test_each_call_of_the_table_is_valid,
+    test_a_bad_argument_is_refused_with_a_message_that_names_it,
+) = table_of_bad_inputs(loss, CALLS)
 
 
 def test_a_diverged_models_nan_probabilities_are_a_result_not_a_wrong_argument():

@@ -18,9 +18,8 @@ from conftest import (
     NAN,
     Call,
     assert_close,
-    bad_inputs,
-    public_functions,
     run_program,
+    table_of_bad_inputs,
 )
 from snippets import fit_line
 from snippets import nonlinearity as nl
@@ -716,36 +715,11 @@ CALLS = [
 ]
 
 
-def test_every_public_lesson_function_is_in_the_table_of_bad_inputs():
-    assert public_functions(nl) == {call.fn for call in CALLS}
-
-
-@pytest.mark.parametrize("call", CALLS, ids=repr)
-def test_each_call_of_the_table_is_valid(call):
-    call.fn(**call.arguments())
-
-
-def shown(value):
-    """A short, stable name for a bad value, for the test's id."""
-    if isinstance(value, torch.Tensor):
-        return f"tensor{tuple(value.shape)} {str(value.dtype).removeprefix('torch.')}"
-    if isinstance(value, nn.Sequential):
-        return f"Sequential({', '.join(map(shown, value))})"
-    if isinstance(value, nn.Linear):
-        bias = "" if value.bias is not None else ", bias=False"
-        return f"Linear({value.in_features}, {value.out_features}{bias}, {value.weight.dtype})"
-    if isinstance(value, nn.Module) or callable(value):
-        return getattr(value, "__name__", type(value).__name__)
-    return repr(value)
-
-
-@pytest.mark.parametrize(
-    "case",
-    bad_inputs(CALLS),
-    ids=lambda case: f"{case.call!r}({case.name}={shown(case.value)})",
-)
-def test_a_bad_argument_is_refused_with_a_message_that_names_it(case):
-    case.check()
+(
+    test_every_public_lesson_function_is_in_the_table_of_bad_inputs,
+    test_each_call_of_the_table_is_valid,
+    test_a_bad_argument_is_refused_with_a_message_that_names_it,
+) = table_of_bad_inputs(nl, CALLS)
 
 
 def test_the_error_table_shows_a_refusal_for_every_call_it_makes():

@@ -17,10 +17,9 @@ from conftest import (
     NAN,
     Call,
     assert_close,
-    bad_inputs,
     defaults,
-    public_functions,
     run_program,
+    table_of_bad_inputs,
 )
 from snippets import validation_set as vs
 from snippets.drawing import render
@@ -808,18 +807,11 @@ CALLS = [
 ]
 
 
-def test_every_public_lesson_function_is_in_the_table_of_bad_inputs():
-    assert public_functions(vs) == {call.fn for call in CALLS}
-
-
-@pytest.mark.parametrize("call", CALLS, ids=repr)
-def test_each_call_of_the_table_is_valid(call):
-    call.fn(**call.arguments())
-
-
-@pytest.mark.parametrize("case", bad_inputs(CALLS), ids=repr)
-def test_a_bad_argument_is_refused_with_a_message_that_names_it(case):
-    case.check()
+(
+    test_every_public_lesson_function_is_in_the_table_of_bad_inputs,
+    test_each_call_of_the_table_is_valid,
+    test_a_bad_argument_is_refused_with_a_message_that_names_it,
+) = table_of_bad_inputs(vs, CALLS)
 
 
 # The wrong calls the lesson used to accept, each fitting, splitting or training on nonsense
