@@ -351,7 +351,9 @@ def shown(value):
     if isinstance(value, torch.nn.Linear):
         bias = "" if value.bias is not None else ", bias=False"
         return f"Linear({value.in_features}, {value.out_features}{bias}, {value.weight.dtype})"
-    if getattr(value, "__name__", "") == "<lambda>":  # by its line: two never share an id
+    if (
+        getattr(value, "__name__", "") == "<lambda>"
+    ):  # by its line: two never share an id
         return f"lambda at line {value.__code__.co_firstlineno}"
     if isinstance(value, torch.nn.Module):
         return type(value).__name__
