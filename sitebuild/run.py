@@ -19,7 +19,7 @@ from pathlib import Path
 import markdown_exec
 from pymdownx.superfences import SuperFencesException
 
-from sitebuild import checks, keys, sources
+from sitebuild import checks, keys, notebook_pages, sources
 from sitebuild.cache import (
     Cache,
     check_foreign,
@@ -65,8 +65,18 @@ def looks_cold(cache=None):
 class Build:
     """The state of one build, and nothing that outlives it."""
 
-    def __init__(self, docs_dir, cache=None, figures_url="figures/", foreign_caches=()):
+    def __init__(
+        self,
+        docs_dir,
+        cache=None,
+        figures_url="figures/",
+        foreign_caches=(),
+        site_url=None,
+    ):
         self.docs = Path(docs_dir)
+        # where the site is published, for the notebooks' links to their chapters: mkdocs.yml
+        # takes site_url from SITE_URL (the deploy workflow sets it), and so does this by default
+        self.site_url = site_url if site_url is not None else os.environ.get("SITE_URL")
         self.cache = cache or Cache()
         self.figures_url = figures_url
         self.foreign = [Path(f) for f in foreign_caches]
@@ -130,7 +140,8 @@ class Build:
         return tasks
 
     def _plan_notebook(self, uri, path):
-        text, name = Path(path).read_text(), Path(path).name
+        name = Path(path).name
+        text = notebook_pages.with_chapter_link(Path(path).read_text(), self.site_url)
         key = keys.notebook_key(text)
         self.notebooks[uri] = (key, name)
         if self.cache.notebook(key, name) is None:

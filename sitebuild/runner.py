@@ -12,6 +12,7 @@ sources, or send `mkdocs serve` round a loop of rebuilds. The refusal is an erro
 it is reported even if the block catches it.
 """
 
+import base64
 import contextlib
 import functools
 import io
@@ -176,32 +177,94 @@ def run_block(code, block_id, docs):
 
 def run_notebook(text, name, docs):
     """Run a notebook's code cells top to bottom in one namespace; return it, as text, with each
-    cell's output and execution count. Raise BlockFailed naming the cell that failed."""
+    cell's output and execution count. Raise BlockFailed naming the cell that failed.
+
+    A cell's figures become its images, as Jupyter's inline backend makes them: every pyplot
+    figure open when the cell calls plt.show() or ends is shown as a PNG and closed. The cells run
+    with matplotlib's defaults, whatever a page's block set before in this worker."""
+    import matplotlib
+
+    matplotlib.use("agg")
+    import matplotlib.pyplot as plt
+
     nb = json.loads(text)
     namespace, count = {"__name__": "__main__"}, 0
     watch = guard()
-    for cell in nb["cells"]:
-        if cell["cell_type"] != "code":
-            continue
-        count += 1
-        filename = f"<{name}, code cell {count}>"
-        streams = {"stdout": io.StringIO(), "stderr": io.StringIO()}
-        error = None
-        with watch.watching(docs):
-            try:
-                with (
-                    contextlib.redirect_stdout(streams["stdout"]),
-                    contextlib.redirect_stderr(streams["stderr"]),
-                ):
-                    exec(_compile("".join(cell["source"]), filename), namespace)
-            except BaseException as raised:
-                error = raised
-        if error is not None or watch.broken:
-            raise _failed(f"{name}: code cell {count}", error, filename, watch.broken)
-        cell["execution_count"] = count
-        cell["outputs"] = [
-            {"output_type": "stream", "name": stream, "text": out.getvalue()}
-            for stream, out in streams.items()
-            if out.getvalue()
-        ]
+    with matplotlib.rc_context(), _pyplot_show(plt) as shown:
+        matplotlib.rcdefaults()
+        for cell in nb["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            count += 1
+            filename = f"<{name}, code cell {count}>"
+            streams = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+            shown.clear()
+            error = None
+            with watch.watching(docs):
+                try:
+                    with (
+                        contextlib.redirect_stdout(streams["stdout"]),
+                        contextlib.redirect_stderr(streams["stderr"]),
+                    ):
+                        exec(_compile("".join(cell["source"]), filename), namespace)
+                except BaseException as raised:
+                    error = raised
+            images = shown + _figure_outputs(
+                plt
+            )  # those the cell left open show at its end
+            if error is not None or watch.broken:
+                raise _failed(
+                    f"{name}: code cell {count}", error, filename, watch.broken
+                )
+            cell["execution_count"] = count
+            cell["outputs"] = [
+                {"output_type": "stream", "name": stream, "text": out.getvalue()}
+                for stream, out in streams.items()
+                if out.getvalue()
+            ] + images
     return json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+
+
+FIGURE_DPI = 100  # fixed, so two builds write the same bytes
+
+
+def _figure_outputs(plt):
+    """Every open pyplot figure as a display_data output with its PNG, closed; deterministic
+    bytes (no Software or date in the PNG)."""
+    outputs = []
+    for number in plt.get_fignums():
+        figure = plt.figure(number)
+        png = io.BytesIO()
+        figure.savefig(
+            png,
+            format="png",
+            dpi=FIGURE_DPI,
+            bbox_inches="tight",
+            facecolor="white",
+            metadata={"Software": None},
+        )
+        plt.close(figure)
+        outputs.append(
+            {
+                "output_type": "display_data",
+                "data": {
+                    "image/png": base64.b64encode(png.getvalue()).decode(),
+                    "text/plain": f"<Figure size {figure.get_figwidth() * FIGURE_DPI:.0f}x"
+                    f"{figure.get_figheight() * FIGURE_DPI:.0f} with {len(figure.axes)} Axes>",
+                },
+                "metadata": {},
+            }
+        )
+    return outputs
+
+
+@contextlib.contextmanager
+def _pyplot_show(plt):
+    """plt.show() collects the open figures as images (the list this yields) while a notebook runs."""
+    shown, show = [], plt.show
+    plt.show = lambda *args, **kwargs: shown.extend(_figure_outputs(plt))
+    try:
+        yield shown
+    finally:
+        plt.show = show
+        plt.close("all")
