@@ -16,12 +16,20 @@ class MathError(Exception):
     pass
 
 
+# A display formula sits in a box of its own, which scrolls sideways when the formula is wider
+# than the column (a phone): focusable, so a keyboard can scroll it too (docs/javascripts/figures.js
+# takes the focus stop away from a formula that fits).
+BLOCK = '<div class="sgd-math" tabindex="0" role="group" aria-label="Formula">{}</div>'
+
+
 def _mathml(match):
     tex = html.unescape(match["tex"]).strip()
+    block = match["open"] == "["
     try:
-        return convert(tex, display="block" if match["open"] == "[" else "inline")
+        mathml = convert(tex, display="block" if block else "inline")
     except Exception as error:  # latex2mathml raises several types; all mean "bad TeX"
         raise MathError(f"cannot render math {tex!r}: {error}") from error
+    return BLOCK.format(mathml) if block else mathml
 
 
 def render(html_text):

@@ -1,6 +1,8 @@
 """The rendering module: files for both themes, honest HTML, GIFs that decode to what was drawn."""
 
+import html
 import io
+import json
 import re
 
 import numpy as np
@@ -94,15 +96,52 @@ def test_gif_is_reproducible_and_unchanged_pixels_cost_little():
     assert len(gif) < 2 * one_frame  # thirty frames cost less than two full ones
 
 
-def test_animation_writes_gifs_for_both_themes(figures_dir):
+def test_animation_writes_gifs_and_stills_for_both_themes_and_a_player(figures_dir):
     out = render.animation(
-        lambda theme: moving_dot(), name="dot", alt="A square moves right."
+        lambda theme: moving_dot(),
+        name="dot",
+        alt="A square moves right.",
+        labels=[f"step {t}" for t in range(6)],
     )
     assert sorted(p.name for p in figures_dir.iterdir()) == [
+        "dot-dark-still.png",
         "dot-dark.gif",
+        "dot-light-still.png",
         "dot-light.gif",
     ]
     assert 'width="60" height="40"' in out
+    # the still is the last frame, shown instead of the GIF to a reader who asks for less motion
+    with Image.open(figures_dir / "dot-light-still.png") as still:
+        assert (np.asarray(still.convert("RGB")) == moving_dot()[-1]).all()
+    for theme in ("light", "dark"):
+        assert (
+            f'<source srcset="figures/dot-{theme}-still.png" media="(prefers-reduced-motion: reduce)">'
+            f'<img src="figures/dot-{theme}.gif#only-{theme}"'
+        ) in out
+        assert f'href="figures/dot-{theme}.gif" download' in out  # the GIF, to save
+    labels = json.loads(html.unescape(re.search(r'data-labels="([^"]*)"', out)[1]))
+    assert labels == [f"step {t}" for t in range(6)]
+    assert (
+        'max="5"' in out and 'value="5"' in out
+    )  # the scrubber starts on the last frame
+    assert '<output class="sgd-player__label">step 5</output>' in out
+    for control in ("play", "back", "forward", "scrub", "full"):
+        assert f"sgd-player__{control}" in out
+
+
+def test_an_animation_needs_one_label_per_frame(figures_dir):
+    with pytest.raises(ValueError, match="6 frames, got 5 labels"):
+        render.animation(
+            lambda theme: moving_dot(), name="dot", alt="A dot.", labels=["a"] * 5
+        )
+
+
+def test_frame_steps_takes_every_nth_state_and_always_the_last():
+    assert render.frame_steps(5) == [0, 1, 2, 3, 4]
+    assert render.frame_steps(6, every=2) == [0, 2, 4, 5]
+    assert render.frame_steps(5, every=2) == [0, 2, 4]
+    with pytest.raises(ValueError, match="every"):
+        render.frame_steps(5, every=0)
 
 
 def sloped(value, theme):

@@ -28,8 +28,6 @@ def loop_steps():
 
 def loss_table(x, y, path, every=10):
     """Return a Markdown table of the parameters and the loss every `every` steps."""
-    if every < 1:
-        raise ValueError(f"every must be at least 1, got {every}")
     loss = losses(x, y, path)
     rows = ["| step | slope $a_1$ | intercept $a_2$ | loss |", "|---:|---:|---:|---:|"]
     for t in range(0, len(path), every):
@@ -93,12 +91,8 @@ def plot_loss(x, y, path, theme="light"):
 
 def animate_fit(x, y, path, theme="light", every=1):
     """Return frames of the line moving into place (left) as the loss falls (right)."""
-    if every < 1:
-        raise ValueError(f"every must be at least 1, got {every}")
     ends, loss, path = _ends(x).numpy(), losses(x, y, path).numpy(), path.numpy()
-    steps = list(range(0, len(path), every))
-    if steps[-1] != len(path) - 1:
-        steps.append(len(path) - 1)
+    steps = render.frame_steps(len(path), every)
     with render.themed(theme) as p:
         fig = render.new_figure(7.2, 3.0)
         ax_fit, ax_loss = fig.subplots(1, 2, width_ratios=[1.2, 1])

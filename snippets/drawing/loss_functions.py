@@ -224,13 +224,9 @@ def plot_surface(x, y, path, theme="light"):
 
 def animate_descent(x, y, path, theme="light", every=2):
     """Return frames of a ball rolling down the loss surface (left) and across its contours (right)."""
-    if every < 1:
-        raise ValueError(f"every must be at least 1, got {every}")
     loss = losses(x, y, path).numpy()
     path = path.numpy()
-    steps = list(range(0, len(path), every))
-    if steps[-1] != len(path) - 1:
-        steps.append(len(path) - 1)
+    steps = render.frame_steps(len(path), every)
     with render.themed(theme) as p:
         fig = render.new_figure(7.8, 3.6)
         ax3 = fig.add_subplot(1, 2, 1, projection="3d", computed_zorder=False)

@@ -300,23 +300,88 @@ def figure(plot, *args, name, alt, caption=None, fmt="svg", preview=False, **kwa
     return _html(sources, alt, caption, size, preview=shown)
 
 
+def frame_steps(count, every=1):
+    """The steps 0, every, 2 every, ... of a run of `count` states that an animation shows, always
+    ending on the last one."""
+    if every < 1:
+        raise ValueError(f"every must be at least 1, got {every}")
+    steps = list(range(0, count, every))
+    if steps[-1] != count - 1:
+        steps.append(count - 1)
+    return steps
+
+
 def animation(
-    animate, *args, name, alt, caption=None, fps=12, hold=1.5, preview=False, **kwargs
+    animate,
+    *args,
+    name,
+    alt,
+    caption=None,
+    fps=12,
+    hold=1.5,
+    preview=False,
+    labels=None,
+    **kwargs,
 ):
     """Draw `animate(*args, theme=..., **kwargs)` frames in both themes; save GIFs; return the HTML.
 
-    With `preview`, the light GIF is the image of the page's link preview.
+    Each theme gets figures/<name>-<theme>.gif, the animation a reader can save, and
+    figures/<name>-<theme>-still.png, its last frame: what a reader who asks for reduced motion
+    sees until they press play. The figure carries a player (docs/javascripts/figures.js: play and
+    pause, a frame back or forward, a scrubber) that shows `labels[i]` for frame i (by default
+    "frame i of n"). With `preview`, the light GIF is the image of the page's link preview.
     """
     _check_name(name, alt)
-    sources, size = {}, None
+    sources, stills, size, count = {}, {}, None, None
     for theme in THEMES:
-        data = gif_bytes(
-            list(animate(*args, theme=theme, **kwargs)), fps=fps, hold=hold
-        )
-        size = _size(data)
+        frames = list(animate(*args, theme=theme, **kwargs))
+        data = gif_bytes(frames, fps=fps, hold=hold)
+        size, count = _size(data), len(frames)
         sources[theme] = _write(data, f"{name}-{theme}.gif")
-    return _html(
-        sources, alt, caption, size, preview=sources["light"] if preview else None
+        still = io.BytesIO()
+        Image.fromarray(np.asarray(frames[-1], dtype=np.uint8)).quantize(
+            colors=64, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE
+        ).save(still, format="PNG", optimize=True)
+        stills[theme] = _write(still.getvalue(), f"{name}-{theme}-still.png")
+    if labels is None:
+        labels = [f"frame {i + 1} of {count}" for i in range(count)]
+    labels = list(labels)
+    if len(labels) != count:
+        raise ValueError(
+            f"need one label per frame: animation {name!r} has {count} frames, got {len(labels)} labels"
+        )
+    w, h = size
+    text = html.escape(alt, quote=True)
+    pictures = "\n".join(
+        f'<picture><source srcset="{stills[theme]}" media="(prefers-reduced-motion: reduce)">'
+        f'<img src="{src}#only-{theme}" alt="{text}" width="{w}" height="{h}" loading="lazy" '
+        f'class="sgd-still"></picture>'
+        for theme, src in sources.items()
+    )
+    saves = "".join(
+        f'<a class="sgd-player__save sgd-only-{theme}" href="{src}" download>GIF</a>'
+        for theme, src in sources.items()
+    )
+    player = (
+        f'<div class="sgd-player" role="group" aria-label="Animation controls" hidden>'
+        f'<button type="button" class="sgd-player__play" aria-label="Play">'
+        f'<span aria-hidden="true"></span></button>'
+        f'<button type="button" class="sgd-player__back" aria-label="One frame back">'
+        f'<span aria-hidden="true">&#10073;&#9664;&#xFE0E;</span></button>'
+        f'<button type="button" class="sgd-player__forward" aria-label="One frame forward">'
+        f'<span aria-hidden="true">&#9654;&#xFE0E;&#10073;</span></button>'
+        f'<input type="range" class="sgd-player__scrub" min="0" max="{count - 1}" step="1" '
+        f'value="{count - 1}" aria-label="Frame" aria-valuetext="{html.escape(labels[-1])}">'
+        f'<output class="sgd-player__label">{html.escape(labels[-1])}</output>'
+        f'<button type="button" class="sgd-player__full" aria-pressed="false">Full size</button>'
+        f"{saves}</div>"
+    )
+    cap = f"\n<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    marked = f' data-preview="{sources["light"]}"' if preview else ""
+    data = html.escape(json.dumps(labels), quote=True)
+    return (
+        f'<figure class="sgd-figure sgd-animation" id="{name}" data-labels="{data}"{marked}>\n'
+        f'<div class="sgd-animation__frame">{pictures}</div>\n{player}{cap}\n</figure>\n'
     )
 
 
@@ -337,7 +402,7 @@ def slider(
 
     Every frame is drawn in both themes ahead of time and saved as
     figures/<name>-<i>-<theme>.<fmt>; the page carries them all as <img> tags, and the slider (a
-    plain range input, run by docs/javascripts/slider.js) shows one at a time. Without JavaScript
+    plain range input, run by docs/javascripts/figures.js) shows one at a time. Without JavaScript
     the page shows frame `start`. `alt` holds one alt text per value; `labels` the text shown
     beside the slider for each value (by default the value itself).
     """
