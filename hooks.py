@@ -10,7 +10,8 @@ package `sitebuild` (its docstring describes the pipeline); this file only conne
 - on_pre_page: the page's rendering is timed (with SGD_TIMINGS set, the build writes the times).
 - on_page_markdown: the notebook line under a chapter's title and the provenance line at its end.
 - (markdown-exec asks `Build.format_python` for each block's output while the page converts.)
-- on_page_content: math to MathML, the glossary's tooltips, the figures and the link preview.
+- on_page_content: math to MathML, the glossary's tooltips and anchors, the figures and the link
+  preview.
 - on_post_build, on_build_error: the build ends; the closing line counts what ran.
 """
 
@@ -127,12 +128,15 @@ def on_page_content(html_text, page, config, files):
     try:
         html_text = mathml.render(html_text)
         if page.file.src_uri == glossary.PAGE:
-            html_text = glossary.without_tooltips(html_text)
+            html_text = glossary.anchored(glossary.without_tooltips(html_text))
+            # MkDocs took the page's ids before this event: add the terms', so that a link to
+            # glossary.md#momentum passes the strict build's check
+            page.present_anchor_ids |= glossary.anchor_ids(html_text)
         else:
             html_text = glossary.first_use_only(html_text)
         figures.describe(html_text, page, config, files)
         return figures.published(html_text, page, config, files)
-    except (mathml.MathError, figures.FigureError) as error:
+    except (mathml.MathError, figures.FigureError, glossary.GlossaryError) as error:
         raise PluginError(f"docs/{page.file.src_uri}: {error}") from None
 
 

@@ -1,12 +1,22 @@
-"""The glossary's tooltips.
+"""The glossary: its tooltips, and an anchor for every entry.
 
 Each entry of `docs/glossary.md` (a bold term, then `:   meaning [Chapter](link)`) becomes an
 abbreviation for Python-Markdown's `abbr` extension, so a term's first use on every other page
 shows its meaning (Material's tooltips). The glossary page is the one place the meanings are
 written.
+
+A term's first use can be reached with the keyboard, and its meaning is read out by a screen
+reader: inside the `<abbr>` sits a focusable `<span>` described by a hidden copy of the meaning.
+The span, not the `<abbr>`, takes the focus and the description, because Material's tooltip
+removes the `aria-describedby` of the element that carries the `title`; it still shows the
+tooltip when the focus is inside that element. On the glossary page each term gets an id, the
+slug of the term (`glossary/#learning-rate`), and a permalink beside it, as a heading has.
 """
 
+import html
 import re
+
+from markdown.extensions.toc import slugify
 
 PAGE = "glossary.md"  # in docs_dir; a site without one has no tooltips
 ENTRY = re.compile(
@@ -16,6 +26,19 @@ ENTRY = re.compile(
 )
 ABBR = re.compile(r'<abbr title="(?P<title>[^"]*)">(?P<text>.*?)</abbr>', re.DOTALL)
 HEADING = re.compile(r"<h([1-6])\b.*?</h\1>", re.DOTALL)
+# an abbreviation inside a link, a button or a summary cannot take the focus itself (axe:
+# nested-interactive): there it is plain text, and the term's next use keeps the tooltip
+INTERACTIVE = r"<(?P<close>/?)(?:a|button|label|summary)\b[^>]*>"
+TOKEN = re.compile(f"{ABBR.pattern}|{INTERACTIVE}", re.DOTALL)
+TERM = re.compile(r"<dt>(?P<term>.*?)</dt>", re.DOTALL)
+ID = re.compile(r'\bid="([^"]*)"')
+TERM_ID = re.compile(r'<dt id="([^"]*)"')
+# the hidden meanings' ids: Material's own start with "__", and a heading's never does
+MEANING_ID = "__glossary_{}"
+
+
+class GlossaryError(Exception):
+    """The glossary page would give two elements the same id."""
 
 
 def entries(markdown):
@@ -52,23 +75,67 @@ def abbreviations(found):
     return forms
 
 
+def anchor(term):
+    """The id of a glossary entry: the slug of its term, as a heading's would be."""
+    return slugify(html.unescape(re.sub(r"<[^>]+>", "", term)), "-")
+
+
+def focusable(title, text, number):
+    """A term's first use: the tooltip's `<abbr>`, a focusable span inside it described by the
+    meaning, and the meaning itself, hidden (and kept out of the search index)."""
+    meaning = MEANING_ID.format(number)
+    return (
+        f'<abbr title="{title}"><span class="sgd-term" tabindex="0" '
+        f'aria-describedby="{meaning}">{text}</span></abbr>'
+        f'<span id="{meaning}" hidden data-search-exclude>{title}</span>'
+    )
+
+
 def first_use_only(html_text):
-    """Keep the tooltip on a term's first use in the page's text; later uses, and headings, are
-    plain text again."""
+    """Keep the tooltip on a term's first use in the page's text, focusable; later uses,
+    headings, and uses inside a link or a button are plain text again."""
     html_text = HEADING.sub(
         lambda heading: ABBR.sub(r"\g<text>", heading[0]), html_text
     )
     seen = set()
+    inside = 0  # how many links, buttons or summaries the text is in
 
     def keep_first(match):
-        if match["title"] in seen:
+        nonlocal inside
+        if match["title"] is None:  # a link's, button's or summary's tag
+            inside += -1 if match["close"] else 1
+            return match[0]
+        if inside > 0 or match["title"] in seen:
             return match["text"]
         seen.add(match["title"])
-        return match[0]
+        return focusable(match["title"], match["text"], len(seen))
 
-    return ABBR.sub(keep_first, html_text)
+    return TOKEN.sub(keep_first, html_text)
 
 
 def without_tooltips(html_text):
     """The glossary page itself: it defines the terms, so it needs no tooltips."""
     return ABBR.sub(r"\g<text>", html_text)
+
+
+def anchored(html_text):
+    """The glossary page with an id on every term (its slug) and a permalink after it. Raises
+    GlossaryError if a term's id is already taken on the page."""
+    taken = set(ID.findall(html_text))
+
+    def with_anchor(match):
+        ident = anchor(match["term"])
+        if ident in taken:
+            raise GlossaryError(f"the glossary has two elements with the id {ident!r}")
+        taken.add(ident)
+        return (
+            f'<dt id="{ident}">{match["term"]}<a class="headerlink" href="#{ident}" '
+            f'title="Permanent link">¶</a></dt>'
+        )
+
+    return TERM.sub(with_anchor, html_text)
+
+
+def anchor_ids(html_text):
+    """The ids the glossary's terms have on the page, for MkDocs' check of links to them."""
+    return set(TERM_ID.findall(html_text))

@@ -1,9 +1,11 @@
-"""The glossary: one line per term, a link that lands on the section teaching it, and the same line
-as a tooltip on the term's first use on every other page (sitebuild/glossary.py turns the entries
-into the `abbr` extension's glossary)."""
+"""The glossary: one line per term, a link that lands on the section teaching it, an anchor of its
+own, and the same line as a tooltip on the term's first use on every other page, reached by the
+keyboard and read by a screen reader (sitebuild/glossary.py turns the entries into the `abbr`
+extension's glossary)."""
 
 import html
 import re
+from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
@@ -40,7 +42,19 @@ REQUIRED = [
     "Validation set",
     "Early stopping",
     "Weight decay",
+    # issue 17: every word a chapter's "Words this page introduced" names
+    "Velocity",
+    "Rank",
+    "World size",
+    "Width",
+    "Depth",
+    "Regularisation",
+    "Class",
+    "Confidence",
 ]
+WORDS_INTRODUCED = re.compile(
+    r"^## Words this page introduced\n(.*?)(?=^## )", re.M | re.S
+)
 
 
 def test_every_bold_term_on_the_page_is_an_entry_with_a_meaning_and_a_link():
@@ -59,6 +73,16 @@ def test_every_bold_term_on_the_page_is_an_entry_with_a_meaning_and_a_link():
             f"{term}: a tooltip shows plain text only"
         )
         assert link.endswith(".md") or ".md#" in link, f"{term}: links a chapter page"
+
+
+@pytest.mark.parametrize("page", [f"{url.strip('/')}.md" for url in CHAPTERS])
+def test_every_word_a_chapter_says_it_introduced_is_in_the_glossary(page):
+    section = WORDS_INTRODUCED.search((ROOT / "docs" / page).read_text())
+    assert section, f"docs/{page} has no section 'Words this page introduced'"
+    words = re.findall(r"\*\*([^*\n]+)\*\*", section[1])
+    assert words, "the section names no word in bold"
+    forms = glossary.abbreviations(ENTRIES)
+    assert [w for w in words if w not in forms] == [], "not in docs/glossary.md"
 
 
 def test_each_term_is_matched_as_written_capitalised_lower_case_and_plural():
@@ -86,15 +110,48 @@ def test_each_term_is_matched_as_written_capitalised_lower_case_and_plural():
     assert forms["losses"] == "l."
 
 
+def kept(title, text, number):
+    """A term's first use as the build writes it: focusable, described by its hidden meaning."""
+    return (
+        f'<abbr title="{title}"><span class="sgd-term" tabindex="0" '
+        f'aria-describedby="__glossary_{number}">{text}</span></abbr>'
+        f'<span id="__glossary_{number}" hidden data-search-exclude>{title}</span>'
+    )
+
+
 def test_only_the_first_use_on_a_page_keeps_its_tooltip_and_headings_keep_none():
     page = (
         '<h2 id="x"><abbr title="l.">Loss</abbr></h2><p><abbr title="l.">loss</abbr> and '
         '<abbr title="l.">losses</abbr>, <abbr title="g.">gradient</abbr></p>'
     )
     assert glossary.first_use_only(page) == (
-        '<h2 id="x">Loss</h2><p><abbr title="l.">loss</abbr> and losses, '
-        '<abbr title="g.">gradient</abbr></p>'
+        f'<h2 id="x">Loss</h2><p>{kept("l.", "loss", 1)} and losses, '
+        f"{kept('g.', 'gradient', 2)}</p>"
     )
+
+
+def test_a_term_inside_a_link_or_a_summary_is_plain_text_and_its_next_use_keeps_the_tooltip():
+    # a focusable term inside a link would be a control inside a control (axe: nested-interactive)
+    page = (
+        '<p><a href="loss/"><abbr title="l.">Loss</abbr></a> <abbr title="l.">loss</abbr></p>'
+        '<details><summary><abbr title="g.">Gradient</abbr></summary>'
+        '<p><abbr title="g.">gradient</abbr></p></details>'
+    )
+    assert glossary.first_use_only(page) == (
+        f'<p><a href="loss/">Loss</a> {kept("l.", "loss", 1)}</p>'
+        f"<details><summary>Gradient</summary><p>{kept('g.', 'gradient', 2)}</p></details>"
+    )
+
+
+def test_each_glossary_term_gets_its_slug_as_id_and_a_permalink():
+    page = '<h1 id="glossary">Glossary</h1><dl><dt><strong>Learning rate</strong></dt><dd>x</dd>'
+    assert glossary.anchored(page) == (
+        '<h1 id="glossary">Glossary</h1><dl><dt id="learning-rate"><strong>Learning rate</strong>'
+        '<a class="headerlink" href="#learning-rate" title="Permanent link">¶</a></dt><dd>x</dd>'
+    )
+    assert glossary.anchor_ids(glossary.anchored(page)) == {"learning-rate"}
+    with pytest.raises(glossary.GlossaryError, match="'glossary'"):
+        glossary.anchored(page + "<dl><dt><strong>Glossary</strong></dt></dl>")
 
 
 def target_ids(site, page_url, href):
@@ -125,3 +182,69 @@ def test_a_chapter_shows_each_glossary_meaning_once_on_the_terms_first_use(site,
     assert not re.search(r"<h[1-6][^>]*>(?:(?!</h[1-6]>).)*<abbr", text, re.DOTALL), (
         "a tooltip in a heading"
     )
+
+
+def test_every_glossary_entry_has_a_unique_id_the_slug_of_its_term_with_a_permalink(
+    site,
+):
+    text = (site / "glossary" / "index.html").read_text()
+    terms = re.findall(
+        r'<dt id="([^"]+)"><strong>([^<]+)</strong>'
+        r'<a class="headerlink" href="#([^"]+)" title="Permanent link">¶</a></dt>',
+        text,
+    )
+    assert [term for _, term, _ in terms] == [term for term, _, _, _ in ENTRIES]
+    for ident, term, href in terms:
+        assert ident == href == glossary.anchor(term), term
+    ids = re.findall(r'\bid="([^"]+)"', text)
+    assert len(ids) == len(set(ids)), "two elements share an id"
+    assert {"momentum", "learning-rate", "world-size"} <= set(ids)
+
+
+class Terms(HTMLParser):
+    """The glossary terms of a page as a browser reads them: for each <abbr>, its title and the
+    attributes of the element inside it; and every element's attributes and text, by id."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.terms, self.by_id, self.open, self.links = [], {}, [], 0
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a":
+            self.links += 1
+        if self.open and self.open[-1][0] == "abbr":
+            self.terms[-1][2] = attrs  # the first element inside the abbr
+        if tag == "abbr":
+            self.terms.append([attrs.get("title"), self.links, None])
+        if "id" in attrs:
+            self.by_id[attrs["id"]] = [attrs, ""]
+        self.open.append((tag, attrs.get("id")))
+
+    def handle_endtag(self, tag):
+        if tag == "a":
+            self.links -= 1
+        while self.open and self.open.pop()[0] != tag:
+            pass
+
+    def handle_data(self, data):
+        for _, ident in self.open:
+            if ident in self.by_id:
+                self.by_id[ident][1] += data
+
+
+@pytest.mark.parametrize("url", CHAPTERS)
+def test_a_terms_first_use_takes_the_focus_and_is_described_by_its_meaning(site, url):
+    page = Terms((site / url / "index.html").read_text())
+    assert page.terms, "no glossary term on the page has a tooltip"
+    for title, links, inner in page.terms:
+        assert links == 0, (
+            f"{title}: a focusable term inside a link (nested-interactive)"
+        )
+        assert inner and inner.get("tabindex") == "0", f"{title}: cannot be focused"
+        attrs, text = page.by_id[inner["aria-describedby"]]
+        assert text == title and title in MEANINGS, "described by its glossary meaning"
+        assert "hidden" in attrs and "data-search-exclude" in attrs, (
+            "the meaning is shown once, in the tooltip, and not indexed for search"
+        )
