@@ -365,6 +365,46 @@ def test_hovering_a_glossary_term_shows_its_meaning(visit):
     visit.page.mouse.move(0, 0)
 
 
+FOCUSED_TERM = """() => {
+    // the glossary term the keyboard is on: its meaning (the element describing it) and its ring
+    const term = document.activeElement;
+    if (!term || !term.matches('article abbr > .sgd-term')) return null;
+    const style = getComputedStyle(term);
+    return {
+        meaning: document.getElementById(term.getAttribute('aria-describedby')).textContent,
+        outline: [style.outlineStyle, parseFloat(style.outlineWidth)],
+        shadow: style.boxShadow,
+    };
+}"""
+
+
+def test_tab_reaches_a_glossary_term_shows_its_meaning_and_where_the_focus_is(visit):
+    from playwright.sync_api import expect
+
+    if not visit.url or visit.url == "glossary/" or visit.url.startswith("notebooks/"):
+        return  # the home page, the glossary itself and the notebooks have no tooltips
+    page = visit.page
+    for scheme in visit.schemes():
+        visit.switch_to(scheme)
+        # Tab from the page's title, as a reader who skipped to the content does
+        page.locator("article h1").first.click()
+        for _ in range(200):
+            page.keyboard.press("Tab")
+            term = page.evaluate(FOCUSED_TERM)
+            if term:
+                break
+        assert term, f"Tab never reached a glossary term in the {scheme} palette"
+        tooltip = page.locator(".md-tooltip2--active")
+        tooltip.wait_for(state="visible", timeout=5_000)
+        assert tooltip.inner_text().strip() == term["meaning"], "the tooltip on focus"
+        expect(page.locator(":focus")).to_have_accessible_description(term["meaning"])
+        style, width = term["outline"]
+        assert (style != "none" and width > 0) or term["shadow"] != "none", (
+            f"no focus ring in the {scheme} palette: {term}"
+        )
+        page.evaluate("document.activeElement.blur()")
+
+
 def test_page_gave_no_console_error_and_asked_no_other_host(visit):
     # last for each page, so that it covers everything the tests above did on it
     visit.page.wait_for_timeout(300)
