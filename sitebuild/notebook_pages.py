@@ -3,10 +3,12 @@ and this makes that page load like the others and lead back to its chapter. Befo
 notebook's first cell gets a link to its chapter on the published site, when the build knows the
 site's address."""
 
+import base64
 import hashlib
 import html
 import json
 import re
+import struct
 from pathlib import Path
 
 from mkdocs.structure.files import File
@@ -29,6 +31,8 @@ MARKDOWN_CELL = re.compile(
 DISPLAY_MATH = re.compile(r"(?:<p>)?\$\$(.+?)\$\$(?:</p>)?", re.DOTALL)
 INLINE_MATH = re.compile(r"(?<![\\$])\$([^$<]+?)\$")
 CODE = re.compile(r"(<code>.*?</code>)", re.DOTALL)
+PNG = re.compile(r"data:image/png;base64,([A-Za-z0-9+/=\s]+)")
+IMG = re.compile(r'<img (alt="[^"]*") class="" src="([^"]+\.png)"\s*/?>')
 NO_ALT = 'alt="No description has been provided for this image"'  # nbconvert's
 
 
@@ -101,15 +105,42 @@ def with_mathml(html_text):
     return mathml.render(MARKDOWN_CELL.sub(cell, html_text))
 
 
+def published_images(html_text, page, config, files):
+    """The page with its figures, which nbconvert inlines as base64, as PNG files of the site
+    beside it (named by their content), each <img> with its size, as the chapters' figures are."""
+    sizes = {}
+
+    def publish(match):
+        png = base64.b64decode(match[1])
+        folder = Path(page.file.src_uri).with_suffix("").as_posix()
+        uri = f"{folder}/figure-{hashlib.sha256(png).hexdigest()[:12]}.png"
+        if files.get_file_from_path(uri) is None:
+            files.append(File.generated(config, uri, content=png))
+        src = get_relative_url(uri, page.url)
+        sizes[src] = struct.unpack(">II", png[16:24])  # the PNG's IHDR: width, height
+        return src
+
+    html_text = PNG.sub(publish, html_text)
+    return IMG.sub(
+        lambda m: (
+            f'<img {m[1]} src="{m[2]}" width="{sizes[m[2]][0]}" '
+            f'height="{sizes[m[2]][1]}" loading="lazy">'
+            if m[2] in sizes
+            else m[0]
+        ),
+        html_text,
+    )
+
+
 def page_html(html_text, page, config, files):
     """A notebook page as mkdocs-jupyter renders it, made to load like the others.
 
     Its 600 KB of inline CSS, the same on every notebook, becomes one file the browser caches; the
     scripts that would load MathJax and Mermaid from a CDN go (the notebooks have no diagrams, and
     their math becomes MathML here); its code cells can be scrolled from the keyboard; its cells'
-    tags are not shown, and its figures are described; and a line at its top leads back to its
-    chapter. Search leaves it out (its code is its chapter's), and it has no "edit this page":
-    notebooks.py writes it.
+    tags are not shown; its figures are described and published as files; and a line at its top
+    leads back to its chapter. Search leaves it out (its code is its chapter's), and it has no
+    "edit this page": notebooks.py writes it.
     """
     page.meta["search"] = {
         "exclude": True
@@ -123,6 +154,7 @@ def page_html(html_text, page, config, files):
     html_text = STYLE.sub("", html_text)
     html_text = with_mathml(TAGS.sub("", html_text))
     html_text = described(html_text, figure_alts(page.file.abs_src_path))
+    html_text = published_images(html_text, page, config, files)
     html_text = SCRIPT.sub(
         lambda m: "" if "://" in m[0] or 'src=""' in m[0] else m[0], html_text
     )
