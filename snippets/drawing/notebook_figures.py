@@ -143,7 +143,7 @@ def plot_learning_rates(x, y, l_max):
         left.plot(descend(x, y, lr=lr, steps=100).losses, label=f"lr {lr}")
     left.set(xlabel="step", ylabel="loss", yscale="log", title="Loss against step")
     left.legend()
-    lrs = torch.logspace(-2, 0.3, 47).tolist()
+    lrs = torch.logspace(-2, 0.3, 24).tolist()
     runs = [descend(x, y, lr=lr, steps=100) for lr in lrs]
     kept = [(lr, r.losses[-1]) for lr, r in zip(lrs, runs) if r.diverged_at is None]
     blew_up = [lr for lr, r in zip(lrs, runs) if r.diverged_at is not None]
@@ -159,15 +159,25 @@ def plot_learning_rates(x, y, l_max):
 
 
 # --8<-- [start:mb-race]
-def plot_batch_race(x, y, batch_sizes=(256, 16, 1)):
-    """The loss against epochs for the whole batch, a mini-batch and single examples."""
+def plot_batch_race(x, y, batch_sizes=(1, 16, 256), lr=0.1, epochs=5):
+    """The loss against epochs for single examples, a mini-batch and the whole batch."""
     fig, ax = plt.subplots(figsize=(6, 4))
     for batch_size in batch_sizes:
-        path = train_with_loader(x, y, batch_size=batch_size, lr=0.05, epochs=5)
-        epochs = torch.arange(len(path)) / (len(path) - 1) * 5
-        losses = [mse(x @ a, y).item() for a in path]
-        ax.plot(epochs, losses, label=f"batch size {batch_size}")
-    ax.set(xlabel="epoch", ylabel="loss", yscale="log", title="Five epochs, three ways")
+        path = train_with_loader(x, y, batch_size=batch_size, lr=lr, epochs=epochs)
+        losses = ((x @ path.T - y[:, None]) ** 2).mean(
+            dim=0
+        )  # the MSE of every row at once
+        ax.plot(
+            torch.linspace(0, epochs, len(path)),
+            losses,
+            label=f"batch size {batch_size}",
+        )
+    ax.set(
+        xlabel="epoch",
+        ylabel="loss",
+        yscale="log",
+        title=f"{epochs} epochs, three ways",
+    )
     ax.legend()
     return fig
     # --8<-- [end:mb-race]
