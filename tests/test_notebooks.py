@@ -190,6 +190,7 @@ def run_in_jupyter(tmp_path_factory):
         )
 
 
+@pytest.mark.site  # eight Jupyter kernels, one training a network: a minute
 @pytest.mark.parametrize("page,title", CHAPTERS)
 def test_each_notebook_runs_in_jupyter_outside_the_repository_and_draws_its_figures(
     run_in_jupyter, page, title
@@ -208,6 +209,7 @@ def test_each_notebook_runs_in_jupyter_outside_the_repository_and_draws_its_figu
     print(f"{page}: {seconds:.1f} s in Jupyter")
 
 
+@pytest.mark.site  # eight Jupyter kernels, one training a network: a minute
 def test_the_builds_runner_prints_and_draws_what_a_jupyter_kernel_does(
     run_in_jupyter, tmp_path
 ):
