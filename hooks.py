@@ -140,6 +140,10 @@ def on_page_content(html_text, page, config, files):
         raise PluginError(f"docs/{page.file.src_uri}: {error}") from None
 
 
+def on_post_page(output, page, config):
+    return figures.lightbox_deferred(output)
+
+
 def on_post_build(config):
     try:
         line = build.finish()

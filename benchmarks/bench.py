@@ -280,6 +280,16 @@ def table(rows, timings, site, notebooks):
     )
 
 
+def lighthouse_table(site):
+    """Lighthouse on every page of the cold build's site (benchmarks/lighthouse.py), if it can run."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    import lighthouse
+
+    if not (shutil.which("npm") and Path(lighthouse.CHROMIUM).is_file()):
+        return ["Lighthouse not run: it needs npm and Debian's Chromium."]
+    return lighthouse.table(site)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -291,6 +301,7 @@ def main():
         copy_tracked(work)
         rows, timings = measure(work)
         text = table(rows, timings, work / "site", notebook_times(work))
+        text += "\n\n" + "\n".join(lighthouse_table(work / "site"))
     print(text)
     if args.readme:
         readme = ROOT / "README.md"

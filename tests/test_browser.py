@@ -5,11 +5,12 @@ screenshots of each page are saved to test-output/screenshots/. Without Chromium
 `chromium` package) these tests are skipped; `.ci/run` installs it, so CI always runs them.
 """
 
+import json
 import os
 import re
 import shutil
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -67,9 +68,13 @@ def browser():
 class Visit:
     """One page open in a fresh browser context, with every console error and off-site request kept."""
 
-    def __init__(self, browser, site_url, url):
+    def __init__(
+        self, browser, site_url, url, width=1280, scheme="light", motion="no-preference"
+    ):
         self.context = browser.new_context(
-            color_scheme="light", viewport={"width": 1280, "height": 900}
+            color_scheme=scheme,
+            viewport={"width": width, "height": 900 if width > 800 else 844},
+            reduced_motion=motion,
         )
         self.errors, self.offsite = [], []
         host = urlsplit(site_url).netloc
@@ -403,6 +408,300 @@ def test_tab_reaches_a_glossary_term_shows_its_meaning_and_where_the_focus_is(vi
             f"no focus ring in the {scheme} palette: {term}"
         )
         page.evaluate("document.activeElement.blur()")
+
+
+PHONES = [390, 360]  # an iPhone 12 to 15's width, and a small Android phone's
+
+# Every element wider than the screen must sit inside a box that scrolls sideways and itself fits
+OVERFLOW = """() => {
+    const width = document.documentElement.clientWidth;
+    const scrolls = (e) => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+    const out = [];
+    for (const e of document.querySelectorAll('body *')) {
+        const r = e.getBoundingClientRect();
+        if (r.width === 0 || r.right <= width + 1 || r.left < -1 && r.right < 0) continue;
+        if (getComputedStyle(e).position === 'fixed') continue;
+        if (e.closest('[hidden], .md-sidebar, .md-search')) continue;
+        let box = e.parentElement;  // the nearest box that scrolls sideways and fits the screen
+        while (box && !(scrolls(box) && box.getBoundingClientRect().right <= width + 1))
+            box = box.parentElement;
+        if (!box || box.getBoundingClientRect().right > width + 1)
+            out.push(`${e.tagName.toLowerCase()}.${e.className} ends at ${Math.round(r.right)} px`);
+    }
+    return {width, page: document.documentElement.scrollWidth, out: out.slice(0, 5)};
+}"""
+
+FORMULAS = """() => [...document.querySelectorAll('.md-typeset math[display=block]')].map(m => {
+    const box = m.closest('.sgd-math');
+    if (!box) return 'a display formula outside its scroll box';
+    const wide = box.scrollWidth > box.clientWidth + 1;
+    if (!wide) return null;
+    if (getComputedStyle(box).overflowX !== 'auto') return 'a wide formula that does not scroll';
+    if (box.getAttribute('tabindex') !== '0') return 'a wide formula the keyboard cannot scroll';
+    return null;
+}).filter(Boolean)"""
+
+
+CHAPTERS = [p for p in PAGES if p[1]]
+
+
+@pytest.fixture(
+    scope="module", params=VISITED, ids=[url or "home" for _, url in VISITED]
+)
+def phone(request, browser, site_url):
+    """Each page once more, open at a phone's width, shared by the phone tests below."""
+    title, url = request.param
+    v = Visit(browser, site_url, url, width=PHONES[0])
+    v.title, v.url = title, url
+    yield v
+    v.close()
+
+
+def test_no_page_is_wider_than_a_phone_and_every_formula_fits_or_scrolls(phone):
+    v = phone
+    for width in PHONES:
+        v.page.set_viewport_size({"width": width, "height": 844})
+        for scheme in v.schemes():
+            v.switch_to(scheme)
+            v.page.evaluate("document.fonts.ready")
+            v.page.wait_for_timeout(100)  # the formulas' focus stops follow a resize
+            found = v.page.evaluate(OVERFLOW)
+            assert found["page"] <= found["width"] and found["out"] == [], (
+                width,
+                scheme,
+                found,
+            )
+            assert v.page.evaluate(FORMULAS) == [], (width, scheme)
+    v.page.set_viewport_size({"width": PHONES[0], "height": 844})
+    if v.page.locator(".md-typeset math").count():
+        # the math font is the site's own, loaded from this host, and every formula uses it
+        fonts = v.page.evaluate(
+            "[...document.fonts].filter(f => f.family.includes('SGD STIX Two Math'))"
+            ".map(f => f.status)"
+        )
+        assert fonts == ["loaded"], fonts
+        loaded = v.page.evaluate(
+            "performance.getEntriesByType('resource').map(e => e.name)"
+            ".filter(n => n.endsWith('.woff2'))"
+        )
+        assert [n.rsplit("/", 1)[1] for n in loaded] == ["STIXTwoMath-Regular.woff2"]
+        assert all(urlsplit(n).netloc == urlsplit(v.page.url).netloc for n in loaded)
+        families = v.page.evaluate(
+            "[...new Set([...document.querySelectorAll('.md-typeset math')]"
+            ".map(m => getComputedStyle(m).fontFamily))]"
+        )
+        assert families == ['"SGD STIX Two Math", math'], families
+    assert v.errors == [] and v.offsite == []
+
+
+def test_a_wide_formula_scrolls_sideways_in_its_box_by_keyboard(browser, site_url):
+    v = Visit(browser, site_url, "nonlinearity/", width=390)
+    try:
+        box = v.page.locator(".sgd-math[tabindex='0']").first
+        box.focus()
+        v.page.keyboard.press("ArrowRight")
+        v.page.keyboard.press("ArrowRight")
+        v.page.wait_for_timeout(300)
+        assert box.evaluate("b => b.scrollLeft") > 0
+        assert box.evaluate("b => getComputedStyle(b).outlineStyle") != "none"
+    finally:
+        v.close()
+
+
+# The frame the player draws, and the GIF's own frame as Pillow decodes it (an independent decoder)
+CANVAS = "(figure) => figure.querySelector('canvas').toDataURL('image/png')"
+
+
+def gif_frame(page_url, src, index):
+    import io
+    from urllib.request import urlopen
+
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(io.BytesIO(urlopen(urljoin(page_url, src)).read())) as gif:
+        gif.seek(index)
+        return np.asarray(gif.convert("RGB"))
+
+
+def canvas_frame(figure):
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    png = base64.b64decode(figure.evaluate(CANVAS).split(",", 1)[1])
+    with Image.open(io.BytesIO(png)) as image:
+        return np.asarray(image.convert("RGB"))
+
+
+SHOWN_GIF = """f => [...f.querySelectorAll('picture img')]
+    .find(i => getComputedStyle(i).display !== 'none').getAttribute('src').split('#')[0]"""
+
+
+@pytest.mark.parametrize("title, url", CHAPTERS, ids=[u for _, u in CHAPTERS])
+def test_every_animation_is_still_under_reduced_motion_and_steps_and_scrubs_by_keyboard(
+    browser, site_url, title, url
+):
+    v = Visit(browser, site_url, url, width=PHONES[0], motion="reduce")
+    try:
+        figures = v.page.locator("figure.sgd-animation").all()
+        for figure in figures:
+            figure.scroll_into_view_if_needed()
+            v.page.wait_for_timeout(200)
+            # nothing moves, and no GIF is fetched, until the reader asks: the still is shown
+            shown = figure.evaluate(
+                "f => [...f.querySelectorAll('picture img')]"
+                ".filter(i => getComputedStyle(i).display !== 'none').map(i => i.currentSrc)"
+            )
+            assert len(shown) == 1 and shown[0].endswith("-still.png"), shown
+            gifs = v.page.evaluate(
+                "performance.getEntriesByType('resource').map(e => e.name)"
+                ".filter(n => n.endsWith('.gif'))"
+            )
+            assert gifs == [], f"{gifs} were loaded before anyone asked"
+            assert figure.locator(".sgd-player").is_visible()
+            labels = json.loads(figure.get_attribute("data-labels"))
+            label = figure.locator(".sgd-player__label")
+            assert label.inner_text() == labels[-1]
+            # one frame back, by keyboard: Tab from the play button to "one frame back", Enter
+            figure.locator(".sgd-player__play").focus()
+            v.page.keyboard.press("Tab")
+            assert "sgd-player__back" in v.page.evaluate(
+                "document.activeElement.className"
+            )
+            v.page.keyboard.press("Enter")
+            v.page.wait_for_function(
+                "f => f.classList.contains('sgd-animation--drawn')",
+                arg=figure.element_handle(),
+            )
+            assert label.inner_text() == labels[-2]
+            # scrub to a third of the way, by arrow keys on the scrubber, in each palette: the
+            # frame drawn is the GIF's own (Pillow decodes it here) and it stays put
+            target = len(labels) // 3
+            for scheme in v.schemes():
+                v.switch_to(scheme)
+                figure.locator(".sgd-player__scrub").focus()
+                v.page.keyboard.press("Home")
+                for _ in range(target):
+                    v.page.keyboard.press("ArrowRight")
+                v.page.wait_for_timeout(200)
+                assert label.inner_text() == labels[target]
+                src = figure.evaluate(SHOWN_GIF)
+                assert (scheme == "slate") == src.endswith("-dark.gif")
+                before = canvas_frame(figure)
+                assert (before == gif_frame(v.page.url, src, target)).all(), (
+                    f"the player's frame {target} of {src} is not the GIF's"
+                )
+                v.page.wait_for_timeout(400)
+                assert (canvas_frame(figure) == before).all(), (
+                    "a paused animation moved"
+                )
+            # play, then pause with the keyboard: it stops where it is
+            figure.locator(".sgd-player__play").focus()
+            v.page.keyboard.press("Enter")
+            v.page.wait_for_timeout(700)
+            v.page.keyboard.press("Enter")
+            stopped = label.inner_text()
+            assert stopped != labels[target], "play did not move the animation"
+            v.page.wait_for_timeout(400)
+            assert label.inner_text() == stopped, "pause did not stop it"
+            # full size: the frame at its own width (its text as drawn), in a box that scrolls
+            figure.locator(".sgd-player__full").click()
+            drawn = figure.evaluate(
+                "f => { const c = f.querySelector('canvas'); "
+                "return [c.getBoundingClientRect().width, c.width]; }"
+            )
+            assert abs(drawn[0] - drawn[1]) < 1, drawn
+            assert v.page.evaluate(OVERFLOW)["out"] == []
+        assert v.errors == [] and v.offsite == []
+    finally:
+        v.close()
+
+
+def test_every_animation_plays_on_screen_and_pauses(phone):
+    for figure in phone.page.locator("figure.sgd-animation").all():
+        figure.scroll_into_view_if_needed()
+        phone.page.wait_for_function(
+            "f => f.classList.contains('sgd-animation--drawn')",
+            arg=figure.element_handle(),
+            timeout=10_000,
+        )
+        play = figure.locator(".sgd-player__play")
+        assert play.get_attribute("aria-label") == "Pause"
+        play.click()
+        assert play.get_attribute("aria-label") == "Play"
+        stopped = figure.locator(".sgd-player__label").inner_text()
+        phone.page.wait_for_timeout(400)
+        assert figure.locator(".sgd-player__label").inner_text() == stopped
+    assert phone.errors == []
+
+
+LOOSE_IMAGES = """() => [...document.querySelectorAll('.md-content img')]
+    .filter(i => getComputedStyle(i).display !== 'none' && !i.hidden && !i.closest('picture'))
+    .filter(i => { const a = i.closest('a.glightbox');
+                   return !a || a.href.split('#')[0] !== i.src.split('#')[0]; })
+    .map(i => i.getAttribute('src'))"""
+
+
+def test_every_figure_opens_full_size_with_a_tap_on_a_phone(phone):
+    # every image a reader sees, other than an animation's (its player has "Full size"), is a
+    # link to itself that GLightbox opens
+    for scheme in phone.schemes():
+        phone.switch_to(scheme)
+        assert phone.page.evaluate(LOOSE_IMAGES) == [], scheme
+        links = phone.page.locator("a.glightbox:visible")
+        if links.count():
+            first = links.first
+            first.scroll_into_view_if_needed()
+            first.click()
+            slide = phone.page.locator(".glightbox-container .gslide.current img")
+            slide.wait_for(state="visible", timeout=5_000)
+            assert (
+                slide.evaluate("i => i.src").split("#")[0]
+                == first.evaluate("a => a.href").split("#")[0]
+            )
+            phone.page.keyboard.press("Escape")
+            phone.page.locator(".glightbox-container").wait_for(
+                state="detached", timeout=5_000
+            )
+    assert phone.errors == [] and phone.offsite == []
+
+
+# Keyboard focus must show: an outline or a box shadow on what Tab reached, or for the hidden radio
+# of a tabbed block, on its label
+FOCUS = """() => {
+    const e = document.activeElement;
+    if (!e || e === document.body) return null;
+    const s = getComputedStyle(e);
+    let shown = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
+    if (!shown && e.type === 'radio') {
+        const label = getComputedStyle(document.querySelector(`label[for="${e.id}"]`));
+        shown = label.outlineStyle !== 'none' && parseFloat(label.outlineWidth) > 0;
+    }
+    return [e.outerHTML.slice(0, 120), !!e.closest('.md-content'), shown];
+}"""
+
+
+def test_focus_is_visible_on_every_control_the_keyboard_reaches(visit):
+    for scheme in visit.schemes():
+        visit.switch_to(scheme)
+        visit.page.locator("body").focus()
+        visit.page.evaluate("document.activeElement.blur()")
+        hidden, seen = [], []
+        for _ in range(800):
+            visit.page.keyboard.press("Tab")
+            found = visit.page.evaluate(FOCUS)
+            if found is None:
+                continue
+            if seen and found[0] == seen[0]:
+                break  # round the page, back where it began
+            seen.append(found[0])
+            if found[1] and not found[2]:
+                hidden.append(found[0])
+        assert hidden == [], f"no visible focus in the {scheme} palette on {hidden[:5]}"
+        assert len(seen) > 5
 
 
 def test_page_gave_no_console_error_and_asked_no_other_host(visit):

@@ -212,3 +212,34 @@ def test_the_time_limit_comes_from_the_environment(monkeypatch):
         monkeypatch.setenv("SGD_BLOCK_TIMEOUT", bad)
         with pytest.raises(ValueError, match="SGD_BLOCK_TIMEOUT"):
             timeout_from_environment()
+
+
+def test_the_lightbox_script_is_deferred_and_started_once_the_page_is_read():
+    from sitebuild import figures
+
+    page = (
+        '<head><script src="../assets/javascripts/glightbox.min.js"></script></head><body>'
+        '<script id="init-glightbox">const lightbox = GLightbox({});\n</script></body>'
+    )
+    out = figures.lightbox_deferred(page)
+    assert '<script defer src="../assets/javascripts/glightbox.min.js"></script>' in out
+    assert (
+        '<script id="init-glightbox">document.addEventListener("DOMContentLoaded", () => {'
+        "const lightbox = GLightbox({});\n});</script>"
+    ) in out
+    assert figures.lightbox_deferred("<p>no lightbox</p>") == "<p>no lightbox</p>"
+
+
+def test_a_display_formula_sits_in_a_focusable_box_and_an_inline_one_does_not():
+    from sitebuild import mathml
+
+    out = mathml.render(
+        '<p><span class="arithmatex">\\(x\\)</span></p>'
+        '<div class="arithmatex">\\[y = 2\\]</div>'
+    )
+    assert out.count("<math") == 2
+    block = out[out.index("<div") :]
+    assert block.startswith(
+        '<div class="sgd-math" tabindex="0" role="group" aria-label="Formula"><math'
+    ) and 'display="block"' in block
+    assert '<p><math display="inline"' in out or "<p><math" in out

@@ -308,3 +308,4 @@ document.addEventListener("DOMContentLoaded", () => {
   sgdPlayers();
 });
 addEventListener("resize", sgdFormulas);
+document.fonts.addEventListener("loadingdone", sgdFormulas);  // the math font changes their widths
