@@ -141,7 +141,7 @@ def on_page_content(html_text, page, config, files):
 
 
 def on_post_page(output, page, config):
-    return figures.lightbox_deferred(output)
+    return figures.lightbox_on_first_use(output)
 
 
 def on_post_build(config):

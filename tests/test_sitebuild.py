@@ -214,20 +214,26 @@ def test_the_time_limit_comes_from_the_environment(monkeypatch):
             timeout_from_environment()
 
 
-def test_the_lightbox_script_is_deferred_and_started_once_the_page_is_read():
+def test_the_lightbox_is_loaded_only_when_a_reader_first_opens_a_figure():
     from sitebuild import figures
 
     page = (
-        '<head><script src="../assets/javascripts/glightbox.min.js"></script></head><body>'
-        '<script id="init-glightbox">const lightbox = GLightbox({});\n</script></body>'
+        '<head><link href="../assets/stylesheets/glightbox.min.css" rel="stylesheet">'
+        '<script src="../assets/javascripts/glightbox.min.js"></script></head><body>'
+        '<script id="init-glightbox">const lightbox = GLightbox({"loop": false});\n'
+        "document$.subscribe(()=>{ lightbox.reload(); });\n</script></body>"
     )
-    out = figures.lightbox_deferred(page)
-    assert '<script defer src="../assets/javascripts/glightbox.min.js"></script>' in out
+    out = figures.lightbox_on_first_use(page)
+    head = out[: out.index("</head>")]
+    assert "glightbox" not in head, "nothing of GLightbox loads with the page"
+    init = out[out.index('<script id="init-glightbox">') :]
+    assert 'href: "../assets/stylesheets/glightbox.min.css"' in init
+    assert 'src: "../assets/javascripts/glightbox.min.js"' in init
     assert (
-        '<script id="init-glightbox">document.addEventListener("DOMContentLoaded", () => {'
-        "const lightbox = GLightbox({});\n});</script>"
-    ) in out
-    assert figures.lightbox_deferred("<p>no lightbox</p>") == "<p>no lightbox</p>"
+        'window.sgdLightbox = GLightbox({"loop": false})' in init
+    )  # the plugin's settings
+    assert "window.sgdLightbox.reload()" in init and "link.click()" in init
+    assert figures.lightbox_on_first_use("<p>no lightbox</p>") == "<p>no lightbox</p>"
 
 
 def test_a_display_formula_sits_in_a_focusable_box_and_an_inline_one_does_not():
@@ -239,7 +245,10 @@ def test_a_display_formula_sits_in_a_focusable_box_and_an_inline_one_does_not():
     )
     assert out.count("<math") == 2
     block = out[out.index("<div") :]
-    assert block.startswith(
-        '<div class="sgd-math" tabindex="0" role="group" aria-label="Formula"><math'
-    ) and 'display="block"' in block
+    assert (
+        block.startswith(
+            '<div class="sgd-math" tabindex="0" role="group" aria-label="Formula"><math'
+        )
+        and 'display="block"' in block
+    )
     assert '<p><math display="inline"' in out or "<p><math" in out
