@@ -28,6 +28,8 @@ def loop_steps():
 
 def loss_table(x, y, path, every=10):
     """Return a Markdown table of the parameters and the loss every `every` steps."""
+    if every < 1:
+        raise ValueError(f"every must be at least 1, got {every}")
     loss = losses(x, y, path)
     rows = ["| step | slope $a_1$ | intercept $a_2$ | loss |", "|---:|---:|---:|---:|"]
     for t in range(0, len(path), every):
