@@ -130,8 +130,9 @@ def anchored(html_text):
         taken.add(ident)
         return (
             f'<dt id="{ident}">{match["term"]}<a class="headerlink" href="#{ident}" '
-            f'title="Permanent link">¶</a></dt>'
-        )
+            f'aria-label="Permanent link">¶</a></dt>'
+        )  # named by aria-label, not title: Material would make each of 90 titles a tooltip,
+        # a quarter of a second of script on a phone (Lighthouse)
 
     return TERM.sub(with_anchor, html_text)
 

@@ -147,7 +147,7 @@ def test_each_glossary_term_gets_its_slug_as_id_and_a_permalink():
     page = '<h1 id="glossary">Glossary</h1><dl><dt><strong>Learning rate</strong></dt><dd>x</dd>'
     assert glossary.anchored(page) == (
         '<h1 id="glossary">Glossary</h1><dl><dt id="learning-rate"><strong>Learning rate</strong>'
-        '<a class="headerlink" href="#learning-rate" title="Permanent link">¶</a></dt><dd>x</dd>'
+        '<a class="headerlink" href="#learning-rate" aria-label="Permanent link">¶</a></dt><dd>x</dd>'
     )
     assert glossary.anchor_ids(glossary.anchored(page)) == {"learning-rate"}
     with pytest.raises(glossary.GlossaryError, match="'glossary'"):
@@ -190,7 +190,7 @@ def test_every_glossary_entry_has_a_unique_id_the_slug_of_its_term_with_a_permal
     text = (site / "glossary" / "index.html").read_text()
     terms = re.findall(
         r'<dt id="([^"]+)"><strong>([^<]+)</strong>'
-        r'<a class="headerlink" href="#([^"]+)" title="Permanent link">¶</a></dt>',
+        r'<a class="headerlink" href="#([^"]+)" aria-label="Permanent link">¶</a></dt>',
         text,
     )
     assert [term for _, term, _ in terms] == [term for term, _, _, _ in ENTRIES]
