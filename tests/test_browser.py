@@ -399,7 +399,8 @@ def test_tab_reaches_a_glossary_term_shows_its_meaning_and_where_the_focus_is(vi
             if term:
                 break
         assert term, f"Tab never reached a glossary term in the {scheme} palette"
-        tooltip = page.locator(".md-tooltip2--active")
+        # (an earlier test's Tab walk may leave a permalink's tooltip fading out: find this one)
+        tooltip = page.locator(".md-tooltip2--active").filter(has_text=term["meaning"])
         tooltip.wait_for(state="visible", timeout=5_000)
         assert tooltip.inner_text().strip() == term["meaning"], "the tooltip on focus"
         expect(page.locator(":focus")).to_have_accessible_description(term["meaning"])
