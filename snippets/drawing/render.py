@@ -51,6 +51,16 @@ PALETTES = {
         "cycle": ["#56b4e9", "#ff9e5e", "#3fd4a8", "#e49ccb", "#f0c050", "#9ecbf0"],
     },
 }
+# One colour, one meaning, on every figure of the book (take them as `p["role"]["wrong"]`):
+# "path" the run the figure is about (gradient descent's path, the fitted model, the loss curve);
+# "wrong" what goes wrong or away (uphill, divergence, an error, a loss that rises);
+# "answer" where it should end (the minimum, least squares, the truth, downhill, a run that works);
+# "data" the data points and what stands out among them (an outlier, a misread digit);
+# "second" and "third" the methods a figure compares with the first (momentum, another batch size).
+ROLES = ("path", "wrong", "answer", "data", "second", "third")
+for _palette in PALETTES.values():
+    _palette["role"] = dict(zip(ROLES, _palette["cycle"], strict=True))
+
 _FIXED = {
     "font.size": 11,
     "axes.titlesize": 11,
