@@ -19,7 +19,7 @@ from snippets.checks import (
 
 # --8<-- [start:data]
 def make_data(n=100, a=(3.0, 2.0), seed=0, dtype=torch.float32):
-    """Return x, rows [u, 1] with u in [-1, 1], and y = x @ a + noise."""
+    """Return x, one row [input, 1] per point, inputs in [-1, 1]; y = x @ a + noise."""
     check_count("n", n, low=2)
     if not isinstance(a, (list, tuple)) or len(a) != 2:
         raise ValueError(f"a must be a slope and an intercept, got {a!r}")
@@ -72,20 +72,27 @@ def check_line_problem(x, y, a, name="a"):
     # --8<-- [end:checks]
 
 
-# --8<-- [start:fit]
-def fit(x, y, a0=(-1.0, 1.0), lr=0.1, steps=100):
-    """Gradient descent for y ≈ x @ a; return a0 and a after every step."""
+# --8<-- [start:fit_checks]
+def check_fit_args(x, y, a0, lr, steps):
+    """The checks of fit and fit_with_optim: the line problem, the rate, the steps."""
     check_line_problem(x, y, a0, "a0")
     check_positive("lr", lr)
     check_count("steps", steps)
+    # --8<-- [end:fit_checks]
+
+
+# --8<-- [start:fit]
+def fit(x, y, a0=(-1.0, 1.0), lr=0.1, steps=100):
+    """Gradient descent for y ≈ x @ a; return a0 and a after every step."""
+    check_fit_args(x, y, a0, lr, steps)  # see "When the input is wrong"
     a = torch.tensor(a0, dtype=x.dtype, requires_grad=True)  # 1. initialise
     path = [a.detach().clone()]
-    for _ in range(steps):  # 6. repeat
-        y_hat = x @ a  # 2. predict
-        loss = mse(y_hat, y)  # 3. loss
-        loss.backward()  # 4. gradient
-        with torch.no_grad():
-            a -= lr * a.grad  # 5. step
+    for _ in range(steps):  # 2. repeat
+        y_hat = x @ a  # 3. predict
+        loss = mse(y_hat, y)  # 4. loss
+        loss.backward()  # 5. gradient
+        with torch.no_grad():  # 6. step
+            a -= lr * a.grad
             a.grad.zero_()
         path.append(a.detach().clone())
     return torch.stack(path)  # 7. stop
@@ -95,9 +102,7 @@ def fit(x, y, a0=(-1.0, 1.0), lr=0.1, steps=100):
 # --8<-- [start:optim]
 def fit_with_optim(x, y, a0=(-1.0, 1.0), lr=0.1, steps=100):
     """The same loop, with torch.optim.SGD doing the step and zeroing."""
-    check_line_problem(x, y, a0, "a0")
-    check_positive("lr", lr)
-    check_count("steps", steps)
+    check_fit_args(x, y, a0, lr, steps)
     a = torch.tensor(a0, dtype=x.dtype, requires_grad=True)
     opt = torch.optim.SGD([a], lr=lr)
     path = [a.detach().clone()]

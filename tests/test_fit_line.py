@@ -11,7 +11,7 @@ from PIL import Image
 from conftest import Call, assert_close, run_program, table_of_bad_inputs
 from snippets import fit_line
 from snippets.drawing import fit_line as draw
-from snippets.drawing import line_problem, render
+from snippets.drawing import line_problem, numbers, render, tables
 
 
 @pytest.fixture(scope="module")
@@ -172,6 +172,21 @@ CALLS = [
         y=lambda: data10()[1],
         a=(0.0, 0.0),
     ),
+    Call(
+        fit_line.check_fit_args,
+        {
+            "lr": "positive",
+            "steps": "count",
+            "x": [torch.zeros(10)],
+            "y": [torch.zeros(9)],
+            "a0": [(1.0,), None],
+        },
+        x=lambda: data10()[0],
+        y=lambda: data10()[1],
+        a0=(0.0, 0.0),
+        lr=0.1,
+        steps=3,
+    ),
     *[
         Call(
             fn,
@@ -230,9 +245,11 @@ def test_the_whole_program_runs_in_a_fresh_file_and_prints_the_loss_every_ten_st
 def test_the_seven_steps_are_marked_in_fit_in_order():
     steps = draw.loop_steps()
     assert [n for n, _, _ in steps] == list(range(1, 8))
-    names = ["initialise", "predict", "loss", "gradient", "step", "repeat", "stop"]
-    assert [name for _, name, _ in steps] == names
-    assert {name: code for _, name, code in steps}["step"] == "a -= lr * a.grad"
+    names = ["initialise", "repeat", "predict", "loss", "gradient", "step", "stop"]
+    assert [name for _, name, _ in steps] == names  # in the order the lines of fit read
+    assert {name: code for _, name, code in steps}["step"] == (
+        "with torch.no_grad():\n    a -= lr * a.grad\n    a.grad.zero_()"
+    )
 
 
 def test_the_loss_table_has_a_row_every_ten_steps_with_the_runs_numbers():
@@ -300,3 +317,28 @@ def test_the_animation_moves_the_line_and_the_dark_variant_is_dark():
     assert not np.array_equal(first, np.asarray(gif.convert("RGB")))
     dark = draw.animate_fit(x, y, path, theme="dark", every=50)[0]
     assert frames[0].mean() > dark.mean()
+
+
+def test_the_loss_table_prints_negative_numbers_with_a_true_minus_sign():
+    x, y = fit_line.make_data()
+    table = draw.loss_table(x, y, fit_line.fit(x, y), every=10)
+    start = table.splitlines()[2].split("|")
+    assert start[2].strip() == "−1.000" and float(start[2].replace("−", "-")) == -1.0
+    assert "-" not in table.replace(
+        "|---:", ""
+    )  # no hyphen-minus left, outside the rule
+
+
+def test_the_shared_formatters_give_negative_numbers_a_true_minus_sign():
+    assert numbers.fixed(-1) == "−1.000" and numbers.fixed(-0.0001) == "0.000"
+    assert numbers.sci(-3.3e-11) == "−3.3 × 10⁻¹¹" and numbers.sci(-1e-5, 0) == "−10⁻⁵"
+    said = numbers.minus_numbers("got -0.1, [-1, 1], -inf and 1e-05 for a 1-D x - 1")
+    assert said == "got −0.1, [−1, 1], −inf and 1e−05 for a 1-D x - 1"
+
+    def refuse():
+        raise ValueError("lr must be in [0, inf), got -0.5")
+
+    row = tables.refusals([("fit(x, y, lr=-0.5)", refuse)]).splitlines()[-1]
+    assert (
+        row == "| `fit(x, y, lr=-0.5)` | ValueError: lr must be in [0, inf), got −0.5 |"
+    )

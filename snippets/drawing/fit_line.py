@@ -6,24 +6,47 @@ Tested in tests/test_fit_line.py (with the lesson it draws).
 
 import inspect
 import re
+import textwrap
 
 import torch
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from snippets import fit_line
 from snippets.drawing import render
 from snippets.drawing.line_problem import least_squares, line_label, losses
+from snippets.drawing.numbers import fixed
 from snippets.drawing.tables import refusals
 
 
 def loop_steps():
-    """Return (number, name, code) for each `# N. name` marker in fit(), in step order."""
+    """Return (number, name, code) for each `# N. name` marker in fit(), in step order.
+
+    The code is the marked line; a marked `with` block brings its body, indented, on lines of its
+    own (the step is three lines: the update and the zeroing, under `torch.no_grad()`).
+    """
     lines = inspect.getsource(fit_line.fit).splitlines()
     found = []
-    for line in lines:
+    for i, line in enumerate(lines):
         m = re.search(r"#\s*(\d)\.\s*(\w+)\s*$", line)
-        if m:
-            found.append((int(m[1]), m[2], line[: m.start()].strip()))
+        if not m:
+            continue
+        code = [line[: m.start()].rstrip()]
+        indent = len(line) - len(line.lstrip())
+        if code[0].lstrip().startswith("with "):
+            for body in lines[i + 1 :]:
+                if len(body) - len(body.lstrip()) <= indent:
+                    break
+                code.append(body.rstrip())
+        found.append((int(m[1]), m[2], textwrap.dedent("\n".join(code))))
     return sorted(found)
+
+
+def code_cell(code):
+    """Code of one or more lines for a Markdown table's cell: a code span a line."""
+    return "<br>".join(
+        f"`{line.strip()}`" if line == line.lstrip() else f"&emsp;`{line.strip()}`"
+        for line in code.splitlines()
+    )
 
 
 def loss_table(x, y, path, every=10):
@@ -33,13 +56,22 @@ def loss_table(x, y, path, every=10):
     loss = losses(x, y, path)
     rows = ["| step | slope $a_1$ | intercept $a_2$ | loss |", "|---:|---:|---:|---:|"]
     for t in range(0, len(path), every):
-        rows.append(f"| {t} | {path[t, 0]:.3f} | {path[t, 1]:.3f} | {loss[t]:.4f} |")
+        a1, a2 = (fixed(v, 3) for v in path[t])
+        rows.append(f"| {t} | {a1} | {a2} | {loss[t]:.4f} |")
     return "\n".join(rows)
 
 
 def _ends(x):
     """The left and right ends of the data's x range, for drawing lines across it."""
     return torch.tensor([x[:, 0].min().item(), x[:, 0].max().item()])
+
+
+def log_loss_axis(ax):
+    """A log-scaled loss axis labelled at 1, 2 and 5 of every decade, as plain numbers (0.2, 5)."""
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
 
 
 def plot_fit(x, y, path, theme="light"):
@@ -52,8 +84,8 @@ def plot_fit(x, y, path, theme="light"):
             x[:, 0], y, s=16, color=p["muted"], alpha=0.8, label="data", zorder=2
         )
         for a, style, color, label in [
-            (path[0], "--", p["cycle"][1], "initial guess"),
-            (path[-1], "-", p["cycle"][0], "after fitting"),
+            (path[0], "--", p["role"]["wrong"], "initial guess"),
+            (path[-1], "-", p["role"]["path"], "after fitting"),
         ]:
             ax.plot(
                 ends,
@@ -79,13 +111,18 @@ def plot_loss(x, y, path, theme="light"):
         ax.axhline(
             floor,
             ls=":",
-            color=p["muted"],
-            lw=1.5,
+            color=p["role"]["answer"],
+            lw=1.8,
             label=f"least-squares minimum {floor:.4f}",
         )
-        ax.plot(range(len(loss)), loss, label="loss of gradient descent")
+        ax.plot(
+            range(len(loss)),
+            loss,
+            color=p["role"]["path"],
+            label=f"loss of gradient descent, from {loss[0]:.2f}",
+        )
         ax.legend(loc="upper right")
-        ax.set_yscale("log")
+        log_loss_axis(ax)
         ax.set_xlabel("step")
         ax.set_ylabel("loss (mean squared error)")
     return fig
@@ -103,13 +140,13 @@ def animate_fit(x, y, path, theme="light", every=1):
             ends,
             ends * path[0, 0] + path[0, 1],
             "--",
-            color=p["cycle"][1],
+            color=p["role"]["wrong"],
             lw=1.5,
             zorder=3,
             label="initial guess",
         )
         (line,) = ax_fit.plot(
-            [], [], color=p["cycle"][0], zorder=4, label="current line"
+            [], [], color=p["role"]["path"], zorder=4, label="current line"
         )
         ax_fit.set_xlabel("x")
         ax_fit.set_ylabel("y")
@@ -121,10 +158,12 @@ def animate_fit(x, y, path, theme="light", every=1):
             max(y.max(), lines.max()).item() + 0.5,
         )
         ax_fit.legend(loc="upper left", fontsize=9)  # the corner no line ever crosses
-        ax_loss.plot(range(len(loss)), loss, color=p["grid"], lw=1.5)
-        (trace,) = ax_loss.plot([], [], color=p["cycle"][0])
-        (dot,) = ax_loss.plot([], [], "o", color=p["cycle"][0], ms=6)
-        ax_loss.set_yscale("log")
+        # no ghost of the whole curve: the axes are set to fit it, and it is drawn as it happens
+        (trace,) = ax_loss.plot([], [], color=p["role"]["path"])
+        (dot,) = ax_loss.plot([], [], "o", color=p["role"]["path"], ms=6)
+        ax_loss.set_xlim(-0.03 * (len(loss) - 1), 1.03 * (len(loss) - 1))
+        ax_loss.set_ylim(loss.min() / 1.25, loss.max() * 1.25)
+        log_loss_axis(ax_loss)
         ax_loss.set_xlabel("step")
         ax_loss.set_ylabel("loss")
         title = fig.suptitle(" ", fontfamily="monospace")
@@ -147,8 +186,8 @@ def data_sentence(make_data):
     }
     slope, intercept = defaults["a"]
     return (
-        f"The data are {defaults['n']} points. Each has an input $u$ between $-1$ and $1$ and an "
-        f"output $y = {slope:g}u + {intercept:g}$, plus noise drawn uniformly from $[0, 1)$."
+        f"The data are {defaults['n']} points. Each has an input $x$ between $-1$ and $1$ and an "
+        f"output $y = {slope:g}x + {intercept:g}$, plus noise drawn uniformly from $[0, 1)$."
     )
 
 

@@ -3,6 +3,7 @@ without mathtext; and the slope of a straight line on log-log axes, which severa
 captions read off."""
 
 import math
+import re
 
 import torch
 
@@ -12,6 +13,21 @@ SUPERSCRIPTS = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
 def minus(text):
     """`text` with true minus signs in place of hyphens."""
     return str(text).replace("-", "−")
+
+
+# a hyphen that makes a number negative, or its exponent (1e-05); not one inside a word (1-D), nor
+# the "-" of an operator between two operands (x - 1)
+_NEGATIVE = re.compile(r"(?<![\w.)\]])-(?=\.?\d|inf\b)|(?<=\de)-(?=\d)")
+
+
+def minus_numbers(text):
+    """`text` with a true minus sign on every negative number, and every other hyphen kept (1-D)."""
+    return _NEGATIVE.sub("−", str(text))
+
+
+def fixed(value, digits=3):
+    """A number with `digits` decimals and a true minus sign, never −0.000."""
+    return minus(f"{round(float(value), digits) + 0.0:.{digits}f}")
 
 
 def vec(v, digits=4):
@@ -25,7 +41,10 @@ def sci(value, digits=1):
     """A number in scientific notation as text, 3.3 × 10⁻¹¹ (and 10⁻⁵ for 1e-5)."""
     mantissa, exponent = f"{value:.{digits}e}".split("e")
     power = "10" + str(int(exponent)).translate(SUPERSCRIPTS)
-    return power if mantissa in ("1", "1." + "0" * digits) else f"{mantissa} × {power}"
+    sign, mantissa = ("−", mantissa[1:]) if mantissa.startswith("-") else ("", mantissa)
+    return sign + (
+        power if mantissa in ("1", "1." + "0" * digits) else f"{mantissa} × {power}"
+    )
 
 
 def loglog_slope(hs, errors):

@@ -20,14 +20,20 @@ def seven_steps():
     return steps
 
 
+def in_words(code):
+    """Lines of code on one line: a block's header, then its lines joined by "then"."""
+    first, *rest = (line.strip() for line in code.splitlines())
+    return " ".join([first, ", then ".join(rest)]) if rest else first
+
+
 def alt_text(steps):
     """The figure's alt text: every box and arrow, in words, with the code the figure shows."""
     boxes = "; ".join(
-        f"{n} {name}: {code}" for n, name, code in steps if name != "repeat"
+        f"{n} {name}: {in_words(code)}" for n, name, code in steps if name != "repeat"
     )
     repeat = next((n, code) for n, name, code in steps if name == "repeat")
     return (
-        f"The seven steps of training, as boxes from top to bottom, each with its line of PyTorch "
+        f"The seven steps of training, as boxes from top to bottom, each with its code "
         f"from fit_line.fit: {boxes}. An arrow labelled {repeat[0]} repeat ({repeat[1]}) leads from "
         f"step back to predict, so the steps from {LOOP[0]} to {LOOP[-1]} run again and again before stop."
     )
@@ -44,26 +50,37 @@ def caption(steps):
 
 
 def plot_seven_steps(steps, theme="light"):
-    """Boxes for the steps that do something, top to bottom, and the arrow of "repeat" looping back."""
+    """Boxes for the steps that do something, top to bottom, and the arrow of "repeat" looping back.
+
+    A box is as tall as its code: the step's box holds its three lines, `torch.no_grad()` and the
+    zeroing of the gradient included, so the loop drawn is the loop that works.
+    """
+    boxes = [s for s in steps if s[1] != "repeat"]
+    number, _, repeat_code = next(s for s in steps if s[1] == "repeat")
+    # a code line's height, the gap between boxes, the margin
+    line, gap, pad = 0.28, 0.38, 0.3
+    heights = {name: 0.56 + line * len(code.splitlines()) for _, name, code in boxes}
+    total = sum(heights.values()) + gap * (len(boxes) - 1) + 2 * pad
+    top, bottom, y = {}, {}, total - pad
+    for _, name, _ in boxes:
+        top[name], bottom[name] = y, y - heights[name]
+        y = bottom[name] - gap
     with render.themed(theme) as p:
-        fig = render.new_figure(7.6, 5.6)
+        fig = render.new_figure(7.6, 5.6 * total / 7.6)
         fig.set_layout_engine("none")  # one axes filling the figure: nothing to lay out
         ax = fig.add_axes((0, 0, 1, 1))
-        ax.set_xlim(0, 10.8)
-        ax.set_ylim(0, 7.6)
+        ax.set_xlim(0, 11.0)
+        ax.set_ylim(0, total)
         ax.axis("off")
-        boxes = [s for s in steps if s[1] != "repeat"]
-        number, _, repeat_code = next(s for s in steps if s[1] == "repeat")
-        row = {name: 6.95 - 1.2 * i for i, (_, name, _) in enumerate(boxes)}
         right = 7.55  # where the boxes end and the loop starts
+        loop_colour = p["role"]["path"]
         for n, name, code in boxes:
-            y = row[name]
-            colour = p["cycle"][0] if name in LOOP else p["muted"]
+            colour = loop_colour if name in LOOP else p["muted"]
             ax.add_patch(
                 FancyBboxPatch(
-                    (0.3, y - 0.42),
+                    (0.3, bottom[name]),
                     right - 0.3,
-                    0.84,
+                    heights[name],
                     boxstyle="round,pad=0,rounding_size=0.15",
                     facecolor=p["bg"],
                     edgecolor=colour,
@@ -72,7 +89,7 @@ def plot_seven_steps(steps, theme="light"):
             )
             ax.text(
                 0.6,
-                y + 0.18,
+                top[name] - 0.26,
                 f"{n}  {name}",
                 va="center",
                 ha="left",
@@ -82,49 +99,53 @@ def plot_seven_steps(steps, theme="light"):
             )
             ax.text(
                 0.6,
-                y - 0.2,
+                top[name] - 0.5,
                 code,
-                va="center",
+                va="top",
                 ha="left",
                 family="monospace",
                 fontsize=10,
+                linespacing=1.45,
                 color=p["fg"],
             )
         for (_, above, _), (_, below, _) in itertools.pairwise(boxes):
             ax.add_patch(
                 FancyArrowPatch(
-                    (4.0, row[above] - 0.43),
-                    (4.0, row[below] + 0.43),
+                    (4.0, bottom[above] - 0.01),
+                    (4.0, top[below] + 0.01),
                     arrowstyle="-|>",
                     mutation_scale=12,
                     color=p["muted"],
                     linewidth=1.3,
                 )
             )
+        last, first = LOOP[-1], LOOP[0]
+        start = (bottom[last] + top[last]) / 2
+        end = (bottom[first] + top[first]) / 2
         ax.add_patch(
             FancyArrowPatch(
-                (right, row[LOOP[-1]]),
-                (right, row[LOOP[0]]),
+                (right, start),
+                (right, end),
                 connectionstyle="arc3,rad=0.4",
                 arrowstyle="-|>",
                 mutation_scale=14,
-                color=p["cycle"][1],
+                color=loop_colour,
                 linewidth=2,
             )
         )
-        middle = (row[LOOP[0]] + row[LOOP[-1]]) / 2
+        middle = (start + end) / 2
         ax.text(
-            right + 0.8,
+            right + 1.0,
             middle + 0.2,
             f"{number}  repeat",
             va="center",
             ha="left",
             fontsize=12.5,
             fontweight="bold",
-            color=p["cycle"][1],
+            color=loop_colour,
         )
         ax.text(
-            right + 0.8,
+            right + 1.0,
             middle - 0.2,
             repeat_code.removesuffix(":"),
             va="center",
