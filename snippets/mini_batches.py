@@ -21,6 +21,11 @@ from snippets.checks import (
 from snippets.fit_line import check_line_problem, make_data, mse
 
 # isort: split
+# --8<-- [start:cost_imports]
+import time
+
+# --8<-- [end:cost_imports]
+# isort: split
 # --8<-- [start:ddp_imports]
 import os
 import queue
@@ -184,6 +189,25 @@ def example_gradients(x, y, a):
     # --8<-- [end:example_gradients]
 
 
+# --8<-- [start:cost]
+def seconds_per_update(x, y, batch_size, epochs=1, repeats=5):
+    """The wall-clock time of one update of train: the fastest of `repeats` runs, one thread."""
+    check_training(x, y, (-1.0, 1.0), batch_size, 0.1, epochs, 0)
+    check_count("repeats", repeats, low=1)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # one core, as on any machine
+    try:
+        fastest = math.inf
+        for _ in range(repeats):  # the fastest run is the least disturbed
+            start = time.perf_counter()
+            train(x, y, batch_size, epochs=epochs)
+            fastest = min(fastest, time.perf_counter() - start)
+    finally:
+        torch.set_num_threads(threads)
+    return fastest / (epochs * math.ceil(len(y) / batch_size))
+    # --8<-- [end:cost]
+
+
 # --8<-- [start:momentum]
 def momentum_descent(f, p0, lr=0.1, mu=0.9, steps=100):
     """Gradient descent with momentum on f; return p0 and p after each step."""
@@ -216,6 +240,18 @@ def momentum_with_optim(f, p0, lr=0.1, mu=0.9, steps=100):
         path.append(p.detach().clone())
     return torch.stack(path)
     # --8<-- [end:momentum_optim]
+
+
+# --8<-- [start:momentum_rate]
+def momentum_rate(h, lr, mu):
+    """How much momentum shrinks p per step, in the long run, along a curvature h."""
+    check_positive("h", h)
+    check_positive("lr", lr)
+    check_in_range("mu", mu, 0, 1)
+    # one step maps (p_t, p_t-1) to (p_t+1, p_t): p_t+1 = (1 + mu - lr h) p_t - mu p_t-1
+    step = torch.tensor([[1 + mu - lr * h, -mu], [1.0, 0.0]], dtype=torch.float64)
+    return torch.linalg.eigvals(step).abs().max().item()
+    # --8<-- [end:momentum_rate]
 
 
 # --8<-- [start:ddp_step]

@@ -688,6 +688,20 @@ CALLS = [
         epochs=1,
     ),
     Call(
+        mb.seconds_per_update,
+        {
+            "x": SHAPES["x"],
+            "y": SHAPES["y"],
+            "batch_size": RUN["batch_size"],
+            "epochs": "count",
+            "repeats": [0, 1.5, None],
+        },
+        x=x8,
+        y=y8,
+        batch_size=4,
+        repeats=1,
+    ),
+    Call(
         mb.example_gradients,
         {"a": [None, (1.0, 2.0), torch.zeros(3), torch.zeros(2, 1)], **SHAPES},
         x=x8,

@@ -11,6 +11,7 @@ import math
 
 import torch
 from matplotlib.ticker import FuncFormatter, NullFormatter
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from snippets import fit_line
 from snippets import mini_batches as mb
@@ -24,7 +25,22 @@ BOWL_K = 100  # the momentum animation's bowl is BOWL_K times steeper across tha
 RACE = {"batch_sizes": (1, 16, 256), "lr": 0.1, "epochs": 5}  # the first figure's runs
 VARIANCE = {"a": (-1.0, 1.0), "batch_sizes": [2**k for k in range(8)], "samples": 4000}
 SPREAD = {"batch_sizes": (1, 4, 16, 64, 256), "lr": 0.1, "updates": 64}
+# the bowl: where the runs start, how long they run, and the common momentum 0.9 at plain descent's
+# learning rate just under 2 / 100
+VALLEY = {"p0": (-10.0, 1.0), "steps": 60, "lr": 0.019, "mu": 0.9, "sweep_steps": 120}
+# momentum on mini-batches: (learning rate, momentum) of each run, and the epochs over which a
+# run's level above the minimum is averaged (from settled_from on)
+NOISY = {
+    "batch_size": 16,
+    "epochs": 12,
+    "settled_from": 6,
+    "runs": ((0.1, 0.0), (0.1, 0.9), (0.01, 0.9)),
+    "seed": 0,
+    "independent_epochs": 100,
+}
 DATA_PARALLEL = {"batch_size": 32, "lr": 0.1, "epochs": 5, "seed": 0, "world_size": 2}
+# the timing figure: every batch size, each timed over at least `updates` updates, best of `repeats`
+COST = {"batch_sizes": [2**k for k in range(9)], "updates": 64, "repeats": 5}
 
 
 def make_data(n=N, seed=0):
@@ -167,6 +183,94 @@ def step_spread(x, y, batch_size, lr=0.1, updates=64, seed=0):
 
 
 # ---------------------------------------------------------------------------------------------
+# What a step costs: measured time (it differs between builds), and counted operations (it does not)
+
+
+def cost_run(x, y):
+    """The timing figure's measurement: for each of COST's batch sizes, the seconds per update
+    (best of COST's repeats, one thread) and per epoch. Not reproducible: it is a measurement."""
+    sizes = COST["batch_sizes"]
+    per_update = [
+        mb.seconds_per_update(
+            x,
+            y,
+            b,
+            epochs=max(1, COST["updates"] * b // len(y)),
+            repeats=COST["repeats"],
+        )
+        for b in sizes
+    ]
+    per_epoch = [t * updates_per_epoch(len(y), b) for t, b in zip(per_update, sizes)]
+    return sizes, per_update, per_epoch
+
+
+class _CountOps(TorchDispatchMode):
+    """Counts the operations PyTorch runs (each aten call: a matrix product, a subtraction...)."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        self.count += 1
+        return func(*args, **(kwargs or {}))
+
+
+def ops_per_update(batch_size, updates=16):
+    """How many operations one update of train runs at this batch size: train on `updates`
+    batches and on twice as many, and divide the difference by `updates`."""
+    counts = []
+    for k in (1, 2):
+        x, y = make_data(n=k * updates * batch_size)
+        with _CountOps() as counted:
+            mb.train(x, y, batch_size, epochs=1)
+        counts.append(counted.count)
+    return (counts[1] - counts[0]) / updates
+
+
+def cost_sentence():
+    """How the timing figure is measured, from COST."""
+    sizes = COST["batch_sizes"]
+    return (
+        f"The build timed `train` on this page's {N} points, for every batch size from "
+        f"{sizes[0]} to {sizes[-1]}: on one thread, each batch size for at least "
+        f"{COST['updates']} updates, the fastest of {COST['repeats']} runs."
+    )
+
+
+def ops_sentence(sizes=(1, 16, 256)):
+    """What one update runs, counted at a few batch sizes: the same operations at every size."""
+    counts = {b: ops_per_update(b) for b in sizes}
+    same = len(set(counts.values())) == 1
+    told = ", ".join(map(str, sizes[:-1])) + f" and {sizes[-1]}"
+    if not same:
+        ran = ", ".join(f"{c:g}" for c in counts.values())
+        return f"Counted, one update of `train` runs {ran} PyTorch operations at $B$ = {told}."
+    return (
+        f"Counted, one update of `train` runs {int(counts[sizes[0]])} PyTorch operations "
+        f"(an indexing, a matrix-vector product, a subtraction, ...) at $B$ = {told} alike: "
+        f"the same operations, on {sizes[0]} row or on {sizes[-1]}."
+    )
+
+
+def cost_race_sentence(x, y, paths):
+    """The first figure's runs compared at equal time, that is, at equal updates: after all the
+    updates of the middle batch size, its loss and that of the smallest."""
+    small, middle, large = sorted(paths)
+    loss = {b: losses(x, y, p) for b, p in paths.items()}
+    u = len(paths[middle]) - 1
+    return (
+        f"In time, then, the fair race is the left panel of the first figure, not the right. "
+        f"After {u} updates, the time $B$ = {middle} took for all its {RACE['epochs']} epochs, "
+        f"$B$ = {middle} is at loss {loss[middle][u]:.4f}, close to the minimum of "
+        f"{least_squares(x, y)[1]:.4f}, and $B$ = {small} at {loss[small][u]:.4f}, with "
+        f"{len(paths[small]) - 1 - u} of its updates still to come. $B$ = {large} spent "
+        f"{len(paths[large]) - 1} updates' time on its {RACE['epochs']} epochs: batch gradient "
+        f"descent is slow here because it takes few steps, not because its steps are dear."
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # Momentum
 
 
@@ -191,21 +295,155 @@ def momentum_table(f, p0, lr, mu, steps):
     return "\n".join(rows)
 
 
-def bowl_paths(p0=(-10.0, 1.0), lr=0.019, mu=0.9, steps=60, k=BOWL_K):
-    """The paths of plain gradient descent and of momentum on the elongated bowl."""
+def bowl_paths(p0=(-10.0, 1.0), lr=0.019, mu=0.9, steps=60, k=BOWL_K, gd_lr=None):
+    """The paths of plain gradient descent (at gd_lr, by default lr) and of momentum on the
+    elongated bowl."""
 
     def f(p):
         return bowl(p, k)
 
-    return mb.momentum_descent(f, p0, lr, 0.0, steps), mb.momentum_descent(
+    return mb.momentum_descent(f, p0, gd_lr or lr, 0.0, steps), mb.momentum_descent(
         f, p0, lr, mu, steps
     )
+
+
+def best_gd_lr(h_min=1.0, h_max=float(BOWL_K)):
+    """Plain gradient descent's best learning rate on curvatures h_min..h_max: 2 / (h_max + h_min)."""
+    return 2 / (h_max + h_min)
+
+
+def tuned_momentum(h_min=1.0, h_max=float(BOWL_K)):
+    """The learning rate and momentum that make every direction shrink fastest (heavy ball)."""
+    root = math.sqrt(h_max / h_min)
+    return 4 / (math.sqrt(h_max) + math.sqrt(h_min)) ** 2, (
+        (root - 1) / (root + 1)
+    ) ** 2
+
+
+def valley_rate(lr, mu, k=BOWL_K):
+    """The bowl's factor per step: the slower of its two directions, curvature 1 and k."""
+    return max(mb.momentum_rate(1.0, lr, mu), mb.momentum_rate(float(k), lr, mu))
+
+
+def measured_rate(path, start, end, window=20):
+    """The factor per step by which a run shrank its distance to the minimum from start to end,
+    each end taken as the largest distance over `window` steps (a swinging run is sometimes near)."""
+    norms = path.norm(dim=-1)
+    first, last = (
+        norms[start - window + 1 : start + 1],
+        norms[end - window + 1 : end + 1],
+    )
+    return (last.max() / first.max()).item() ** (1 / (end - start))
+
+
+def valley_runs(steps=VALLEY["steps"]):
+    """The runs on the bowl: plain descent at its best rate, momentum 0.9 at plain descent's
+    learning rate just under 2 / h_max (0.019), and momentum tuned; name: (lr, mu, path)."""
+    lr_t, mu_t = tuned_momentum()
+    settings = {
+        "plain": (best_gd_lr(), 0.0),
+        "mu09": (VALLEY["lr"], VALLEY["mu"]),
+        "tuned": (lr_t, mu_t),
+    }
+    return {
+        name: (lr, mu, mb.momentum_descent(bowl, VALLEY["p0"], lr, mu, steps))
+        for name, (lr, mu) in settings.items()
+    }
+
+
+def sweep(lrs, mus, every=4, steps=VALLEY["sweep_steps"]):
+    """For each mu: the bowl's factor per step at each learning rate, by momentum_rate, and at
+    every `every`-th one the factor a run of `steps` steps shows over its second half."""
+    out = {}
+    for mu in mus:
+        rates = [valley_rate(lr, mu) for lr in lrs]
+        runs = [
+            mb.momentum_descent(bowl, VALLEY["p0"], lr, mu, steps)
+            for lr in lrs[::every]
+        ]
+        out[mu] = (rates, [measured_rate(path, steps // 2, steps) for path in runs])
+    return out
 
 
 def zigzag_steps(path):
     """How many of the first steps in a row flip the sign of p2, crossing the valley's floor."""
     flips = (path[1:, 1].sign() * path[:-1, 1].sign()) < 0
     return len(flips) if bool(flips.all()) else int(flips.int().argmin())
+
+
+# -- momentum on noisy gradients ---------------------------------------------------------------
+
+
+def noisy_runs(x, y):
+    """The noisy runs: mini-batch SGD with the DataLoader and torch.optim.SGD, for each of
+    NOISY's (learning rate, momentum); (lr, mu): path."""
+    return {
+        (lr, mu): mb.train_with_loader(
+            x, y, NOISY["batch_size"], lr, NOISY["epochs"], mu, seed=NOISY["seed"]
+        )
+        for lr, mu in NOISY["runs"]
+    }
+
+
+def above_minimum(x, y, path):
+    """The loss on all the data above the least-squares minimum, after every update."""
+    return losses(x, y, path) - least_squares(x, y)[1]
+
+
+def settled(x, y, path, from_epoch=NOISY["settled_from"]):
+    """How far above the minimum a run sits on average, over the updates after from_epoch."""
+    per_epoch = updates_per_epoch(len(y), NOISY["batch_size"])
+    return above_minimum(x, y, path)[from_epoch * per_epoch + 1 :].mean().item()
+
+
+def noise_floor(h, lr, mu, sigma2):
+    """The variance at which momentum settles along one curvature h, when every gradient has
+    independent noise of variance sigma2 (the closed form of the page)."""
+    return lr * sigma2 / h * (1 + mu) / ((1 - mu) * (2 * (1 + mu) - lr * h))
+
+
+def independent_floor(x, y, lr, mu, batch_size=NOISY["batch_size"]):
+    """How far above the minimum momentum settles on the line if every batch were drawn
+    independently: the stationary covariance of the update, linear near the minimum, with the
+    noise of a batch's gradient at the minimum (sampled without replacement inside the batch)."""
+    n = len(y)
+    best = least_squares(x, y)[0].to(x.dtype)
+    per_example = mb.example_gradients(x, y, best)
+    centred = per_example - per_example.mean(dim=0)
+    noise = centred.T @ centred / n / batch_size * (n - batch_size) / (n - 1)
+    h = 2 * x.T @ x / n  # the Hessian of the loss
+    one = torch.eye(2, dtype=x.dtype)
+    # the state (a_t - best, a_t-1 - best): one step multiplies it by `step` and adds noise
+    step = torch.cat(
+        [
+            torch.cat([(1 + mu) * one - lr * h, -mu * one], 1),
+            torch.cat([one, 0 * one], 1),
+        ]
+    )
+    added = torch.zeros(4, 4, dtype=x.dtype)
+    added[:2, :2] = lr**2 * noise
+    # the covariance C that a step leaves as it is: C = step C step^T + added
+    flat = torch.linalg.solve(
+        torch.eye(16, dtype=x.dtype) - torch.kron(step, step), added.reshape(-1)
+    )
+    cov = flat.reshape(4, 4)[:2, :2]
+    return (
+        h * cov
+    ).sum().item() / 2  # the loss above the minimum: (a - best)^T h (a - best) / 2
+
+
+def train_independent(x, y, lr, mu, epochs, batch_size=NOISY["batch_size"], seed=0):
+    """Momentum on batches drawn independently (with replacement), as the closed form assumes;
+    the path of a after every update."""
+    g = torch.Generator().manual_seed(seed)
+    per_epoch = updates_per_epoch(len(y), batch_size)
+    a = torch.tensor([-1.0, 1.0], dtype=x.dtype)
+    v, path = torch.zeros_like(a), [a]
+    for idx in torch.randint(len(y), (epochs * per_epoch, batch_size), generator=g):
+        v = mu * v + 2 / batch_size * x[idx].T @ (x[idx] @ a - y[idx])
+        a = a - lr * v
+        path.append(a)
+    return torch.stack(path)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -413,6 +651,68 @@ def plot_variance(x, y, a, batch_sizes, measured, fit_below=32, theme="light"):
     return fig
 
 
+def _amount(value):
+    """A measured amount with two significant digits and no exponent: 390, 9.9, 0.81."""
+    return f"{value:.{max(0, 1 - math.floor(math.log10(value)))}f}"
+
+
+def plot_cost(sizes, per_update, per_epoch, n, theme="light"):
+    """Return a Figure: measured time per update (left) and per epoch (right) against batch
+    size, log axes, beside what they would be if time were proportional to examples looked at."""
+    shown = {sizes[0], 16, sizes[-1]}
+    with render.themed(theme) as p:
+        fig = render.new_figure(7.6, 4.0)
+        ax_u, ax_e = fig.subplots(1, 2, sharex=True)
+        for ax, measured, model, unit in (
+            (ax_u, per_update, [per_update[0] * b for b in sizes], "µs"),
+            (ax_e, per_epoch, [per_epoch[0]] * len(sizes), "ms"),
+        ):
+            scale = 1e6 if unit == "µs" else 1e3
+            ax.plot(
+                sizes,
+                [t * scale for t in model],
+                "--",
+                color=p["muted"],
+                lw=1.4,
+                label="if time grew with the examples looked at",
+            )
+            ax.plot(
+                sizes,
+                [t * scale for t in measured],
+                "o-",
+                color=p["role"]["path"],
+                lw=1.6,
+                ms=6,
+                zorder=3,
+                label="measured: train, one thread, best of several runs",
+            )
+            for b, t in zip(sizes, measured):
+                if b in shown:
+                    ax.annotate(
+                        f"{_amount(t * scale)} {unit}",
+                        (b, t * scale),
+                        xytext=(0, 9),
+                        textcoords="offset points",
+                        ha={sizes[0]: "left", sizes[-1]: "right"}.get(b, "center"),
+                        fontsize=10,
+                        color=p["fg"],
+                    )
+            ax.set_xscale("log", base=2)
+            ax.set_yscale("log")
+            ax.set_xticks(sizes[::2], [str(b) for b in sizes[::2]])
+            ax.minorticks_off()
+            _plain_log_labels(ax.yaxis)
+            ax.set_xlabel("batch size B")
+            ax.margins(y=0.15)
+        ax_u.set_ylabel("time per update (µs)")
+        ax_e.set_ylabel(f"time per epoch of {n} points (ms)")
+        ax_u.set_title("one update")
+        ax_e.set_title("one epoch")
+        handles, labels = ax_u.get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncols=1, fontsize=10)
+    return fig
+
+
 def _bowl_contours(ax, lim1, lim2, k, p):
     """Draw contour lines of the bowl on ax, evenly spaced on a log scale, and its minimum."""
     u = torch.linspace(*lim1, 121, dtype=torch.float64)
@@ -427,15 +727,16 @@ def _bowl_contours(ax, lim1, lim2, k, p):
         colors=p["muted"],
         linewidths=0.7,
     )
-    ax.plot([0], [0], "*", color=p["fg"], ms=10, zorder=2)
+    ax.plot([0], [0], "*", color=p["role"]["answer"], ms=11, mec=p["fg"], zorder=2)
     ax.set_xlim(*lim1)
     ax.set_ylim(*lim2)
     ax.grid(False)
     ax.set_xlabel("p₁ (along the valley)")
 
 
-def animate_bowl(gd, mom, theme="light", k=BOWL_K, mu=0.9):
-    """Return frames of plain gradient descent (left) and momentum (right) on the elongated bowl."""
+def animate_bowl(gd, mom, theme="light", k=BOWL_K, mu=0.9, lrs=None):
+    """Return frames of plain gradient descent (left) and momentum (right) on the elongated bowl;
+    with lrs, their two learning rates, in the panels' titles."""
     loss_gd, loss_mom = bowl(gd, k).numpy(), bowl(mom, k).numpy()
     gd, mom = gd.numpy(), mom.numpy()
     lim1 = (
@@ -448,8 +749,20 @@ def animate_bowl(gd, mom, theme="light", k=BOWL_K, mu=0.9):
         axes = fig.subplots(1, 2, sharey=True)
         trails, balls = [], []
         for ax, path, color, title in (
-            (axes[0], gd, p["cycle"][1], "plain gradient descent"),
-            (axes[1], mom, p["cycle"][0], f"momentum, μ = {mu:g}"),
+            (
+                (axes[0], gd, p["role"]["path"], "plain gradient descent"),
+                (axes[1], mom, p["role"]["second"], f"momentum, μ = {mu:.3g}"),
+            )
+            if lrs is None
+            else (
+                (axes[0], gd, p["role"]["path"], f"plain, η = {lrs[0]:.3g}"),
+                (
+                    axes[1],
+                    mom,
+                    p["role"]["second"],
+                    f"momentum, η = {lrs[1]:.3g}, μ = {mu:.3g}",
+                ),
+            )
         ):
             _bowl_contours(ax, lim1, (-top, top), k, p)
             ax.plot(path[:1, 0], path[:1, 1], "s", color=color, ms=6, zorder=3)
@@ -465,10 +778,101 @@ def animate_bowl(gd, mom, theme="light", k=BOWL_K, mu=0.9):
                 trail.set_data(path[: t + 1, 0], path[: t + 1, 1])
                 ball.set_data(path[t : t + 1, 0], path[t : t + 1, 1])
             title.set_text(
-                f"step {t:2d}    loss: plain {loss_gd[t]:7.3f}   momentum {loss_mom[t]:7.3f}"
+                f"step {t:2d}    loss: plain {numbers.minus(f'{loss_gd[t]:8.3g}')}   "
+                f"momentum {numbers.minus(f'{loss_mom[t]:8.3g}')}"
             )
 
         frames = render.blit_frames(
             fig, [*trails, *balls, title], update, range(len(gd))
         )
     return frames
+
+
+VALLEY_STYLE = {"plain": "path", "mu09": "third", "tuned": "second"}  # each run's role
+
+
+def valley_label(name, lr, mu):
+    """A run's name on the figures: plain, or momentum with its learning rate and mu."""
+    if name == "plain":
+        return f"plain, η = 2 / (h_max + h_min) = {lr:.4f}"
+    what = "momentum tuned" if name == "tuned" else "momentum"
+    return f"{what}, η = {lr:.4f}, μ = {mu:.3g}"
+
+
+def plot_valley_loss(runs, theme="light"):
+    """Return a Figure: the loss on the bowl against steps, log scale, for each run, each with
+    the closed-form factor per step as a dashed guide through its last point."""
+    with render.themed(theme) as p:
+        fig = render.new_figure(6.4, 4.2)
+        ax = fig.add_subplot()
+        for name, (lr, mu, path) in runs.items():
+            color = p["role"][VALLEY_STYLE[name]]
+            loss = bowl(path).numpy()
+            steps = range(len(loss))
+            ls = "-." if name == "mu09" else "-"
+            ax.plot(
+                steps, loss, ls, color=color, lw=2, label=valley_label(name, lr, mu)
+            )
+            rate, last = valley_rate(lr, mu), len(loss) - 1
+            # the loss is a square: it shrinks by rate squared per step; drawn through the last
+            # point, over the last two thirds of the run, where the slopes are to be compared
+            tail = range(last // 3, last + 1)
+            guide = [loss[-1] * rate ** (2 * (t - last)) for t in tail]
+            ax.plot(tail, guide, "--", color=p["fg"], lw=1.0, zorder=3)
+        ax.plot(
+            [],
+            [],
+            "--",
+            color=p["muted"],
+            lw=1.1,
+            label="closed form: factor² per step",
+        )
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(FuncFormatter(numbers.power_of_ten))
+        ax.set_xlabel("step")
+        ax.set_ylabel("loss on the bowl (log scale)")
+        ax.set_xlim(0, len(loss) - 1)
+        fig.legend(loc="outside lower center", ncols=1, fontsize=9)
+    return fig
+
+
+def plot_sweep(lrs, swept, every=4, k=BOWL_K, theme="light"):
+    """Return a Figure: the factor per step on the bowl against the learning rate, for each mu,
+    from momentum_rate (lines) and measured on runs (dots); above 1, the run diverges."""
+    with render.themed(theme) as p:
+        fig = render.new_figure(6.4, 4.2)
+        ax = fig.add_subplot()
+        roles = ("path", "third", "second")
+        for (mu, (rate, measured)), role in zip(swept.items(), roles):
+            color = p["role"][role]
+            label = "plain (μ = 0)" if mu == 0 else f"momentum, μ = {mu:.3g}"
+            ls = "--" if role == "third" else "-"
+            ax.plot(lrs, rate, ls, color=color, lw=2, label=label)
+            ax.plot(
+                lrs[::every], measured, "o", color=color, ms=5, mec=p["fg"], mew=0.6
+            )
+            edge = 2 * (1 + mu) / k
+            ax.axvline(edge, color=color, ls=":", lw=1.2)
+            ax.annotate(
+                f"{edge:.3f}",
+                (edge, 1.27),
+                color=color,
+                ha="center",
+                fontsize=9,
+                bbox={"fc": p["bg"], "ec": "none", "pad": 1},
+            )
+        ax.axhline(1.0, color=p["role"]["wrong"], lw=1.2)
+        ax.text(
+            0.5 * lrs[-1],
+            1.015,
+            "above 1: diverges",
+            color=p["role"]["wrong"],
+            fontsize=9,
+        )
+        ax.plot([], [], "o", color=p["muted"], ms=5, label="measured on a run")
+        ax.set_ylim(0.75, 1.3)
+        ax.set_xlim(0, lrs[-1])
+        ax.set_xlabel("learning rate η  (dotted: 2(1 + μ) / h_max)")
+        ax.set_ylabel("factor per step")
+        fig.legend(loc="outside lower center", ncols=2, fontsize=9)
+    return fig
