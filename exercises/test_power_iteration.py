@@ -26,7 +26,7 @@ def mse_gradient(x, y, scale=1.0):
 
 
 def true_cliff(x, scale=1.0):
-    """2 / L_max, with L_max the largest eigenvalue of the Hessian scale * 2/n xᵀx."""
+    """2 / h_max, with h_max the largest eigenvalue of the Hessian scale * 2/n xᵀx."""
     return 2 / torch.linalg.eigvalsh(scale * 2 / len(x) * x.T @ x)[-1].item()
 
 
@@ -50,13 +50,13 @@ def test_it_agrees_with_the_largest_eigenvalue(answer, seed, d):
         true_cliff(x),
     )
     assert abs(found - expected) <= 1e-6 * expected, (
-        f"with {d} parameters the cliff is 2 / L_max = {expected:.8f} (L_max from torch.linalg.eigvalsh of "
+        f"with {d} parameters the cliff is 2 / h_max = {expected:.8f} (h_max from torch.linalg.eigvalsh of "
         f"the Hessian 2/n xᵀx), but estimate_cliff returned {found:.8f}. "
         + (
-            "That is half the cliff, 1 / L_max: the rule is 2 / L_max."
+            "That is half the cliff, 1 / h_max: the rule is 2 / h_max."
             if abs(found - expected / 2) <= 1e-6 * expected
             else "Is H v computed as grad(a + v) - grad(a), the difference of two gradients, and "
-            "L_max as the length of H v for v of length 1?"
+            "h_max as the length of H v for v of length 1?"
         )
     )
 
@@ -109,7 +109,7 @@ def test_a_loss_scaled_by_c_has_its_cliff_divided_by_c(answer, scale):
     assert abs(found - expected) <= 1e-6 * expected, (
         f"multiplying the loss by {scale:g} multiplies every curvature by {scale:g}, so the cliff should be "
         f"{expected:.6g}, but estimate_cliff returned {found}. If that is nan or inf or 0: divide v by its "
-        f"length after every product H v, or its length grows or shrinks like L_max to the power iters."
+        f"length after every product H v, or its length grows or shrinks like h_max to the power iters."
     )
 
 

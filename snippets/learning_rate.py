@@ -90,9 +90,24 @@ def curvatures(x):
 
 
 def cliff(x):
-    """The lr above which descent on the line diverges: 2 / L_max."""
+    """The lr above which descent on the line diverges: 2 / h_max."""
     return 2 / curvatures(x)[1]
     # --8<-- [end:cliff]
+
+
+# --8<-- [start:condition]
+def condition_number(x):
+    """kappa = h_max / h_min: how much more the bowl curves one way than the other."""
+    h_min, h_max = curvatures(x)
+    return h_max / h_min
+
+
+def best_constant_lr(x):
+    """The lr that makes the slower factor, |1 - lr h|, smallest; and that factor."""
+    h_min, h_max = curvatures(x)
+    kappa = h_max / h_min
+    return 2 / (h_min + h_max), (kappa - 1) / (kappa + 1)
+    # --8<-- [end:condition]
 
 
 # --8<-- [start:schedules]
@@ -214,8 +229,8 @@ def largest_stable_lr(x, y, low, high, steps=500, tol=1e-3, a0=(-1.0, 1.0)):
 if __name__ == "__main__":
     x, y = make_data()
     hessian = 2 / len(y) * x.T @ x  # the loss's curvature, the same anywhere
-    l_max = torch.linalg.eigvalsh(hessian.double())[-1].item()
-    print(f"largest curvature {l_max:.4f}: the cliff is at {2 / l_max:.4f}")
+    h_max = torch.linalg.eigvalsh(hessian.double())[-1].item()
+    print(f"largest curvature {h_max:.4f}: the cliff is at {2 / h_max:.4f}")
     for lr in [0.01, 0.1, 0.5, 0.9, 1.1, 2.0]:
         run = descend(x, y, lr=lr, steps=100)
         if run.diverged_at is None:

@@ -49,13 +49,13 @@ def hessian_of(x):
     """The curvature matrix 2/n X^T X of the line's MSE, its eigenvalues and eigenvectors
     (flattest first), computed here, without the lesson."""
     x = x.double()
-    h = 2 / len(x) * x.T @ x
-    values, vectors = torch.linalg.eigh(h)
-    return h, values, vectors
+    H = 2 / len(x) * x.T @ x
+    values, vectors = torch.linalg.eigh(H)
+    return H, values, vectors
 
 
 def cliff_of(x):
-    """2 / L_max, with L_max the largest eigenvalue of the Hessian, from torch.linalg.eigvalsh."""
+    """2 / h_max, with h_max the largest eigenvalue of the Hessian, from torch.linalg.eigvalsh."""
     x = x.double()
     return 2 / torch.linalg.eigvalsh(2 / len(x) * x.T @ x)[-1].item()
 
@@ -86,22 +86,23 @@ def scheduled(data):
     return draw.schedule_runs(*data)
 
 
-def on_parabola(L, lr, steps, x0=1.0):
-    return lr_mod.gradient_descent(lambda x: L * x, x0, lr, steps)
+def on_parabola(h, lr, steps, x0=1.0):
+    """Gradient descent on the parabola h/2 x^2, whose gradient is h x."""
+    return lr_mod.gradient_descent(lambda x: h * x, x0, lr, steps)
 
 
 # -- a direction, not a distance --------------------------------------------------------------
 
 
-def test_one_step_lands_at_1_minus_lr_L_so_one_lr_stops_short_lands_or_overshoots():
+def test_one_step_lands_at_1_minus_lr_h_so_one_lr_stops_short_lands_or_overshoots():
     table = draw.step_table([0.5, 1, 2, 3, 5], lr=0.5, x0=1.0)
     rows = [
         [c.strip() for c in r.strip("|").split("|")] for r in table.splitlines()[2:]
     ]
-    for (L, grad, step, x1, _what), expected_L in zip(rows, [0.5, 1, 2, 3, 5]):
-        assert float(L) == expected_L and float(grad) == expected_L  # L x0, x0 = 1
-        assert float(x1.replace("−", "-")) == 1 - 0.5 * expected_L  # the closed form
-        assert float(step.replace("−", "-")) == -0.5 * expected_L
+    for (h, grad, step, x1, _what), expected_h in zip(rows, [0.5, 1, 2, 3, 5]):
+        assert float(h) == expected_h and float(grad) == expected_h  # h x0, x0 = 1
+        assert float(x1.replace("−", "-")) == 1 - 0.5 * expected_h  # the closed form
+        assert float(step.replace("−", "-")) == -0.5 * expected_h
     verdicts = [r[4].split(": ")[1] for r in rows]
     assert verdicts == [
         "stops short",
@@ -112,69 +113,87 @@ def test_one_step_lands_at_1_minus_lr_L_so_one_lr_stops_short_lands_or_overshoot
     ]
 
 
-@pytest.mark.parametrize("L", [0.5, 2.0, 3.0, 10.0])
-def test_a_step_of_1_over_L_lands_on_the_minimum(L):
-    assert abs(on_parabola(L, 1 / L, steps=1, x0=1.7)[-1].item()) < 1e-15
+@pytest.mark.parametrize("h", [0.5, 2.0, 3.0, 10.0])
+def test_a_step_of_1_over_h_lands_on_the_minimum(h):
+    assert abs(on_parabola(h, 1 / h, steps=1, x0=1.7)[-1].item()) < 1e-15
 
 
-# -- the 2/L rule -----------------------------------------------------------------------------
+# -- the 2/h rule -----------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    "L, lr", [(1.0, 0.1), (1.0, 1.8), (4.0, 0.3), (10.0, 0.21), (0.5, 3.9)]
+    "h, lr", [(1.0, 0.1), (1.0, 1.8), (4.0, 0.3), (10.0, 0.21), (0.5, 3.9)]
 )
-def test_iterates_on_the_parabola_are_1_minus_lr_L_to_the_t_times_x0(L, lr):
-    xs = on_parabola(L, lr, steps=40, x0=1.5)
-    closed = 1.5 * (1 - lr * L) ** torch.arange(41, dtype=F64)
+def test_iterates_on_the_parabola_are_1_minus_lr_h_to_the_t_times_x0(h, lr):
+    xs = on_parabola(h, lr, steps=40, x0=1.5)
+    closed = 1.5 * (1 - lr * h) ** torch.arange(41, dtype=F64)
     assert_close(xs, closed, rtol=1e-12, atol=1e-300)
 
 
-@pytest.mark.parametrize("L", [0.5, 1.0, 4.0, 10.0])
-def test_descent_converges_just_below_2_over_L_and_diverges_just_above(L):
-    below = on_parabola(L, 0.99 * 2 / L, steps=500)
-    above = on_parabola(L, 1.01 * 2 / L, steps=500)
+@pytest.mark.parametrize("h", [0.5, 1.0, 4.0, 10.0])
+def test_descent_converges_just_below_2_over_h_and_diverges_just_above(h):
+    below = on_parabola(h, 0.99 * 2 / h, steps=500)
+    above = on_parabola(h, 1.01 * 2 / h, steps=500)
     assert below[-1].abs() < 1e-4 and torch.all(below[1:].abs() < below[:-1].abs())
     assert above[-1].abs() > 1e4 and torch.all(above[1:].abs() > above[:-1].abs())
 
 
-@pytest.mark.parametrize("L", [0.5, 1.0, 4.0, 10.0])
-def test_at_exactly_2_over_L_the_iterates_bounce_with_constant_amplitude(L):
-    xs = on_parabola(L, 2 / L, steps=100)
+@pytest.mark.parametrize("h", [0.5, 1.0, 4.0, 10.0])
+def test_at_exactly_2_over_h_the_iterates_bounce_with_constant_amplitude(h):
+    xs = on_parabola(h, 2 / h, steps=100)
     assert_close(xs.abs(), torch.ones(101, dtype=F64), atol=1e-12)
     assert torch.all(xs[1:] * xs[:-1] < 0)  # every step lands on the other side
 
 
-def test_below_1_over_L_the_iterates_keep_their_sign_and_above_it_they_alternate():
-    for lr in (0.1, 0.5, 0.99):  # L = 1
+def test_below_1_over_h_the_iterates_keep_their_sign_and_above_it_they_alternate():
+    for lr in (0.1, 0.5, 0.99):  # h = 1
         assert torch.all(on_parabola(1.0, lr, steps=30) > 0)
     for lr in (1.01, 1.5, 1.99):
         xs = on_parabola(1.0, lr, steps=30)
         assert torch.all(xs[1:] * xs[:-1] < 0) and xs[-1].abs() < xs[0].abs()
 
 
-def test_the_rule_tables_rows_are_identical_for_every_L_and_match_the_closed_form():
+def test_the_rule_tables_rows_are_identical_for_every_h_and_match_the_closed_form():
     table = draw.rule_table([0.5, 1, 4, 10], steps=100, margin=0.01, x0=1.0)
     rows = [r.split("|")[3:6] for r in table.splitlines()[2:]]
-    assert len(rows) == 4 and all(r == rows[0] for r in rows)  # only lr * L matters
+    assert len(rows) == 4 and all(r == rows[0] for r in rows)  # only lr * h matters
     below, at, above = (float(c) for c in rows[0])
     assert_close(below, abs(1 - 0.99 * 2) ** 100, rtol=5e-3)  # printed to 3 digits
     assert at == 1.0
     assert_close(above, abs(1 - 1.01 * 2) ** 100, rtol=5e-3)
 
 
-def test_the_animations_learning_rates_crawl_land_bounce_and_diverge():
-    crawl, right, bounce, blow = draw.QUADRATIC_LRS  # on L = 1: 1/L = 1 and 2/L = 2
+def test_each_panel_of_the_animation_does_what_its_title_says_by_the_closed_form():
+    # on h/2 x^2 the iterates are (1 - lr h)^t x0; each title is a claim about that factor
     settings = defaults(draw.animate_quadratic)
-    assert settings["curvature"] == 1.0
-    ends = {
-        lr: on_parabola(1.0, lr, settings["steps"], x0=settings["x0"])
-        for lr in draw.QUADRATIC_LRS
-    }
-    assert 1 - crawl >= 0.9 and ends[crawl][-1] > 0.05  # still on its way at the end
-    assert 0 < right < 1 and abs(ends[right][-1]) < 1e-10
-    assert 1 < bounce < 2 and torch.all(ends[bounce][1:] * ends[bounce][:-1] < 0)
-    assert abs(ends[bounce][-1]) < 0.01
-    assert blow > 2 and abs(ends[blow][-1]) > 50  # the caption: it leaves the picture
+    h, x0, steps = settings["curvature"], settings["x0"], settings["steps"]
+    assert h == 1.0 and len(draw.QUAD_TITLES) == len(draw.QUADRATIC_LRS)
+    t = torch.arange(steps + 1, dtype=F64)
+    alt = draw.quadratic_alt(draw.QUADRATIC_LRS)
+    for title, lr in zip(draw.QUAD_TITLES, draw.QUADRATIC_LRS):
+        factor = 1 - lr * h
+        closed = x0 * factor**t
+        assert_close(on_parabola(h, lr, steps, x0), closed, rtol=1e-12, atol=1e-15)
+        assert f"{title}, lr {lr:g}, factor {draw.factor_text(factor)}" in alt
+        if title == "too small: crawls":  # never past the bottom, still far at the end
+            assert 0.5 < factor < 1 and closed[-1] > 0.05 * x0
+        elif title == "lr = 1/h: lands in one step":
+            assert lr == 1 / h and factor == 0 and closed[1] == 0
+        elif (
+            title == "too large: bounces, converges"
+        ):  # past the bottom every step, closer
+            assert -1 < factor < 0 and torch.all(closed[1:] * closed[:-1] < 0)
+            assert closed[-1].abs() < 0.01 * x0
+        elif title == "far too large: diverges":  # and leaves the picture (the caption)
+            assert factor < -1 and closed[-1].abs() > 50
+        else:
+            raise AssertionError(f"no check for the title {title!r}")
+
+
+def test_the_old_just_right_rate_was_not_the_rate_that_lands_in_one_step():
+    # the animation once called 0.7 "just right": on h = 1, 1/h = 1 lands, 0.7 does not
+    assert abs(on_parabola(1.0, 0.7, steps=1, x0=1.5)[-1].item()) > 0.4
+    assert on_parabola(1.0, 1.0, steps=1, x0=1.5)[-1].item() == 0
 
 
 # -- the cliff on the line problem --------------------------------------------------------------
@@ -184,21 +203,21 @@ def test_the_gradient_of_the_line_is_H_times_the_distance_to_the_minimum(
     data64, hessian
 ):
     x, y = data64
-    h, _, _ = hessian
+    H, _, _ = hessian
     best = torch.linalg.lstsq(x, y.unsqueeze(1), driver="gelsd").solution.squeeze(1)
     for point in ([-1.0, 1.0], [4.0, 0.0], [0.5, 3.0]):
         a = torch.tensor(point, dtype=F64)
-        assert_close(fit_line.gradient(x, y, a), h @ (a - best), atol=1e-12)
+        assert_close(fit_line.gradient(x, y, a), H @ (a - best), atol=1e-12)
 
 
 def test_each_step_multiplies_the_distance_to_the_minimum_by_I_minus_lr_H(
     data64, hessian
 ):
     x, y = data64
-    h, _, _ = hessian
+    H, _, _ = hessian
     best, _ = least_squares(x, y)
     path = lr_mod.descend(x, y, lr=0.7, steps=20).path
-    step = torch.eye(2, dtype=F64) - 0.7 * h
+    step = torch.eye(2, dtype=F64) - 0.7 * H
     assert_close(path[1:] - best, (path[:-1] - best) @ step.T, atol=1e-12)
 
 
@@ -206,15 +225,72 @@ def test_curvatures_are_the_eigenvalues_of_H_and_the_cliff_is_2_over_the_largest
     data, hessian
 ):
     x, _ = data
-    h, _, _ = hessian
+    H, _, _ = hessian
     # the eigenvalues of a symmetric 2 x 2 matrix, in closed form
-    a, b, c = h[0, 0].item(), h[0, 1].item(), h[1, 1].item()
+    a, b, c = H[0, 0].item(), H[0, 1].item(), H[1, 1].item()
     root = math.sqrt(((a - c) / 2) ** 2 + b**2)
     low, high = lr_mod.curvatures(x)
     assert_close(low, (a + c) / 2 - root, atol=1e-12)
     assert_close(high, (a + c) / 2 + root, atol=1e-12)
     assert_close(lr_mod.cliff(x), 2 / high, atol=1e-12)
-    assert_close(loss_functions.curvature(x.double()), h, atol=1e-12)  # Loss's matrix
+    assert_close(loss_functions.curvature(x.double()), H, atol=1e-12)  # Loss's matrix
+
+
+def test_the_condition_number_is_the_ratio_of_the_hessians_eigenvalues(data, hessian):
+    x, _ = data
+    _, values, _ = hessian  # torch.linalg.eigh, in the test
+    kappa = lr_mod.condition_number(x)
+    assert_close(kappa, (values[1] / values[0]).item(), rtol=1e-12)
+    assert 2 < kappa < 4  # the page: 2.9, neither round nor narrow
+
+
+def test_the_best_constant_rate_is_2_over_h_min_plus_h_max_with_factor_kappa_minus_1_over_plus_1(
+    data,
+    hessian,
+):
+    x, _ = data
+    _, values, _ = hessian
+    low, high = values.tolist()
+    kappa = high / low
+    best, rate = lr_mod.best_constant_lr(x)
+    assert_close(best, 2 / (low + high), rtol=1e-12)
+    assert_close(rate, (kappa - 1) / (kappa + 1), rtol=1e-12)
+    # at best both factors are that large, one each side of zero
+    assert_close([1 - best * low, 1 - best * high], [rate, -rate], rtol=1e-12)
+    assert 1 / high < best < 2 / high  # between 1/h_max and the cliff, as the page says
+    # and every other rate makes the slower factor larger: a fine grid, by brute force
+    lrs = torch.linspace(0.01, 2 / high, 20001, dtype=F64)
+    slower = torch.maximum((1 - lrs * low).abs(), (1 - lrs * high).abs())
+    assert torch.all(slower >= rate - 1e-12)
+    assert_close(lrs[slower.argmin()].item(), best, atol=1e-4)
+
+
+def test_at_the_best_rate_descent_shrinks_both_directions_by_that_factor_every_step(
+    data64,
+):
+    x, y = data64
+    best, rate = lr_mod.best_constant_lr(x)
+    errors = draw.eigen_errors(x, y, lr_mod.descend(x, y, lr=best, steps=30).path)
+    t = torch.arange(31, dtype=F64).unsqueeze(1)
+    factors = torch.tensor([rate, -rate], dtype=F64)  # the closed form (1 - best h)^t
+    assert_close(errors, errors[0] * factors**t, atol=1e-12)
+    # so after t steps the distance is rate^t of the start, the page's thousandfold count
+    steps = math.ceil(math.log(1e-3) / math.log(rate))
+    dist = errors.norm(dim=1)
+    assert dist[steps] <= 1e-3 * dist[0] < dist[steps - 1]
+    # at 1/h_max the flattest direction keeps 1 - 1/kappa per step, and needs more steps
+    slow = 1 - 1 / lr_mod.condition_number(x)
+    assert slow > rate and math.ceil(math.log(1e-3) / math.log(slow)) > steps
+
+
+def test_a_round_bowl_has_kappa_1_and_the_best_rate_lands_in_one_step():
+    x = torch.tensor([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]], dtype=F64)
+    y = torch.tensor([1.0, 2.0, 0.5, -1.0], dtype=F64)
+    assert_close(lr_mod.condition_number(x), 1.0, rtol=1e-12)
+    best, rate = lr_mod.best_constant_lr(x)
+    assert rate == 0.0
+    run = lr_mod.descend(x, y, a0=(3.0, -2.0), lr=best, steps=1)
+    assert_close(run.path[1], least_squares(x, y)[0], atol=1e-12)
 
 
 def test_the_flattest_direction_is_mostly_the_slope_and_the_steepest_mostly_the_intercept(
@@ -352,7 +428,7 @@ def test_the_sliders_learning_rates_crawl_converge_and_diverge_in_that_order(dat
     assert names == sorted(names, key=["crawls", "converges", "diverges"].index)
 
 
-def test_each_step_keeps_1_minus_lr_L_of_the_distance_along_each_direction(
+def test_each_step_keeps_1_minus_lr_h_of_the_distance_along_each_direction(
     data64, hessian
 ):
     x, y = data64
@@ -567,7 +643,7 @@ PROBLEMS = {
 
 
 @pytest.mark.parametrize("problem", PROBLEMS)
-def test_bisection_finds_2_over_l_max_from_the_hessians_eigenvalues(problem):
+def test_bisection_finds_2_over_h_max_from_the_hessians_eigenvalues(problem):
     x, y = PROBLEMS[problem]()
     edge, tol = cliff_of(x), 1e-3
     found = lr_mod.largest_stable_lr(x, y, low=0.5 * edge, high=1.5 * edge, tol=tol)
@@ -667,7 +743,12 @@ CALLS = [
     ),
     *[
         Call(fn, {"x": BAD["tensor"] + [torch.zeros(10)]}, x=x10)
-        for fn in (lr_mod.curvatures, lr_mod.cliff)
+        for fn in (
+            lr_mod.curvatures,
+            lr_mod.cliff,
+            lr_mod.condition_number,
+            lr_mod.best_constant_lr,
+        )
     ],
     Call(lr_mod.constant, {"lr": "positive", "t": "count"}, lr=0.1, t=3),
     Call(
@@ -828,6 +909,9 @@ def test_the_sweep_figure_marks_every_diverged_run_with_its_step(data, swept):
     assert [int(t) for t in texts if t.isdigit()] == blown
     crosses = [line for line in fig.axes[0].get_lines() if line.get_marker() == "x"]
     assert len(crosses) == 1 and len(crosses[0].get_xdata()) == len(blown)
+    # a diverged run has no loss: its cross sits above the loss axis, not at a loss value
+    assert crosses[0].get_transform() == fig.axes[0].get_xaxis_transform()
+    assert all(v > 1 for v in crosses[0].get_ydata()) and not crosses[0].get_clip_on()
     assert any(f"{cliff_of(x):.4f}" in t for t in texts)
 
 
@@ -877,7 +961,7 @@ def test_every_alt_text_and_caption_has_at_least_12_words_and_numbers_from_the_r
         draw.schedule_runs_alt(x, y, scheduled),
         draw.quadratic_caption(draw.QUADRATIC_LRS),
         draw.sweep_caption(runs),
-        draw.slider_caption(x, y, draw.SLIDER_LRS[0]),
+        draw.slider_caption(x, y, draw.SLIDER_LRS),
         draw.schedules_caption(),
         draw.schedule_runs_caption(),
     ]
@@ -897,9 +981,28 @@ def test_every_frames_alt_text_says_what_happened_with_numbers(data):
     for lr in draw.SLIDER_LRS:
         alt = draw.frame_alt(lr, x, y)
         assert len(alt.split()) >= 12 and f"{lr:g}" in alt
+        # a frame shows the path and one loss, in its title: not a loss at every step
+        assert "loss at every step" not in alt
         run = lr_mod.descend(x, y, lr=lr, steps=100)
         stopped = f"stopped at step {run.diverged_at}" in alt
         assert stopped == (run.diverged_at is not None)
+
+
+def test_the_slider_marks_the_cliff_in_its_labels_and_caption(data):
+    x, y = data
+    edge = cliff_of(x)
+    labels = [draw.slider_label(lr, x) for lr in draw.SLIDER_LRS]
+    assert [label.endswith("past the cliff") for label in labels] == [
+        lr > edge for lr in draw.SLIDER_LRS
+    ]
+    assert all(
+        label.startswith(draw.lr_label(lr))
+        for label, lr in zip(labels, draw.SLIDER_LRS)
+    )
+    below = max(lr for lr in draw.SLIDER_LRS if lr < edge)
+    above = min(lr for lr in draw.SLIDER_LRS if lr > edge)
+    caption = draw.slider_caption(x, y, draw.SLIDER_LRS)
+    assert f"2/hₘₐₓ = {edge:.4f}, lies between {below:g} and {above:g}" in caption
 
 
 def test_figures_are_laid_out_with_rounded_positions_so_every_build_saves_the_same_bytes(

@@ -1,4 +1,4 @@
-"""The drawing of the Learning rate page: the one-step and 2/L tables, the parabola animation, the
+"""The drawing of the Learning rate page: the one-step and 2/h tables, the parabola animation, the
 sweep of learning rates, the slider's frames, the schedules' figures, their alt texts and captions,
 the settings the page runs with, and what the checks say about a few wrong calls.
 
@@ -33,8 +33,8 @@ A1_LIM = (-2.0, 5.0)
 A2_LIM = (-0.5, 4.5)
 
 # The settings of the page's figures, in one place: the page prints them from here.
-# On L/2 x^2 with L = 1: crawls, just right, bounces, diverges.
-QUADRATIC_LRS = (0.1, 0.7, 1.8, 2.2)
+# On h/2 x^2 with h = 1: crawls, lands in one step (1/h), bounces but converges, diverges.
+QUADRATIC_LRS = (0.1, 1.0, 1.8, 2.2)
 # The lowest lr, the highest, and how many learning rates per factor of 10.
 SWEEP_GRID = (10**-2.5, 10**0.5, 7)
 # Log-spaced, closer together near the cliff.
@@ -46,7 +46,7 @@ SLIDER_LRS = (0.01, 0.03, 0.1, 0.3, 0.6, 0.9, 1.1)
 
 
 def parabola_gradient(curvature):
-    """The gradient L x of f(x) = L/2 x^2, as a function of x."""
+    """The gradient h x of f(x) = h/2 x^2, as a function of x."""
     return lambda x: curvature * x
 
 
@@ -80,16 +80,16 @@ def sweep(x, y, lrs, steps=100):
 
 
 def step_table(curvatures, lr, x0=1.0):
-    """Return a Markdown table of one step of lr from x0 on L/2 x^2, for each curvature L."""
+    """Return a Markdown table of one step of lr from x0 on h/2 x^2, for each curvature h."""
     rows = [
         (
-            "| curvature $L$ | gradient $L x_0$ | step $-\\eta L x_0$ | lands at $x_1$ | "
+            "| curvature $h$ | gradient $h x_0$ | step $-\\eta h x_0$ | lands at $x_1$ | "
             "distance to the minimum |"
         ),
         "|---:|---:|---:|---:|---|",
     ]
-    for L in curvatures:
-        x1 = gradient_descent(parabola_gradient(L), x0, lr, steps=1)[-1].item()
+    for h in curvatures:
+        x1 = gradient_descent(parabola_gradient(h), x0, lr, steps=1)[-1].item()
         how = (
             "stops short"
             if 0 < x1 < x0
@@ -102,30 +102,30 @@ def step_table(curvatures, lr, x0=1.0):
             else "overshoots, lands further away"
         )
         rows.append(
-            minus(f"| {L:g} | {L * x0:g} | {x1 - x0:g} | {x1:g} | {abs(x1):g}: {how} |")
+            minus(f"| {h:g} | {h * x0:g} | {x1 - x0:g} | {x1:g} | {abs(x1):g}: {how} |")
         )
     return "\n".join(rows)
 
 
 def rule_table(curvatures, steps=100, margin=0.01, x0=1.0):
-    """Return a Markdown table: |x| after `steps` steps on L/2 x^2 just below and just above lr = 2/L."""
+    """Return a Markdown table: |x| after `steps` steps on h/2 x^2 just below and just above lr = 2/h."""
     rows = [
         (
-            f"| $L$ | $2/L$ | $\\lvert x_{{{steps}}} \\rvert$ at $\\eta = {1 - margin:g} \\cdot 2/L$ | "
-            f"$\\lvert x_{{{steps}}} \\rvert$ at $\\eta = 2/L$ | "
-            f"$\\lvert x_{{{steps}}} \\rvert$ at $\\eta = {1 + margin:g} \\cdot 2/L$ |"
+            f"| $h$ | $2/h$ | $\\lvert x_{{{steps}}} \\rvert$ at $\\eta = {1 - margin:g} \\cdot 2/h$ | "
+            f"$\\lvert x_{{{steps}}} \\rvert$ at $\\eta = 2/h$ | "
+            f"$\\lvert x_{{{steps}}} \\rvert$ at $\\eta = {1 + margin:g} \\cdot 2/h$ |"
         ),
         "|---:|---:|---:|---:|---:|",
     ]
-    for L in curvatures:
+    for h in curvatures:
         ends = [
-            gradient_descent(parabola_gradient(L), x0, f * 2 / L, steps)[-1]
+            gradient_descent(parabola_gradient(h), x0, f * 2 / h, steps)[-1]
             .abs()
             .item()
             for f in (1 - margin, 1, 1 + margin)
         ]
         rows.append(
-            f"| {L:g} | {2 / L:g} | " + " | ".join(f"{e:.3g}" for e in ends) + " |"
+            f"| {h:g} | {2 / h:g} | " + " | ".join(f"{e:.3g}" for e in ends) + " |"
         )
     return "\n".join(rows)
 
@@ -172,7 +172,12 @@ def quadratic_alt(lrs, curvature=1.0, x0=1.5, steps=24):
         gradient_descent(parabola_gradient(curvature), x0, lr, steps)[-1].item()
         for lr in lrs
     ]
-    runs = "; ".join(f"lr {lr:g} ends at x = {end:.3g}" for lr, end in zip(lrs, ends))
+    titles = QUAD_TITLES if len(lrs) == len(QUAD_TITLES) else [""] * len(lrs)
+    runs = "; ".join(
+        f"{title + ', ' if title else ''}lr {lr:g}, factor {factor_text(1 - lr * curvature)}: "
+        f"ends at x = {end:.3g}"
+        for lr, end, title in zip(lrs, ends, titles)
+    )
     return minus(
         f"Animation of {steps} steps of gradient descent from x = {x0:g} on the parabola "
         f"f(x) = {curvature:g}/2 x squared, in {len(lrs)} panels: {runs}."
@@ -188,7 +193,7 @@ def sweep_alt(x, y, lrs, runs):
         f"Log-log plot of the loss after {steps} steps against {len(lrs)} learning rates from "
         f"{lrs[0]:.2g} to {lrs[-1]:.3g}. The loss falls from {runs[0].losses[-1]:.2f} at the "
         f"smallest rate to the minimum {floor:.4f}, stays there up to {stable:.3g}, and from "
-        f"{blown:.3g} on every run diverges; the rule's cliff 2/L_max = {edge:.4f} lies between."
+        f"{blown:.3g} on every run diverges; the rule's cliff 2/h_max = {edge:.4f} lies between."
     )
 
 
@@ -204,7 +209,7 @@ def frame_alt(lr, x, y, steps=100):
     )
     return (
         f"Path of gradient descent with learning rate {lr:g} on the contours of the line's loss, "
-        f"from (-1, 1), and its loss at every step: it {end}."
+        f"from (-1, 1): it {end}."
     ).replace("-", "−")
 
 
@@ -263,26 +268,33 @@ def lr_label(lr):
     return f"lr = {lr:.3g}"
 
 
+def slider_label(lr, x):
+    """The slider's text for one learning rate: its lr_label, and whether it is past the cliff."""
+    return lr_label(lr) + (", past the cliff" if lr > cliff(x) else "")
+
+
 # ---------------------------------------------------------------------------------------------
 # Figures
 
 
+# What each panel of the parabola animation shows, for QUADRATIC_LRS on h = 1 (tested against
+# the closed form (1 - lr h)^t), and the role of its colour: the regimes of the sweep and slider.
 QUAD_TITLES = (
     "too small: crawls",
-    "just right",
-    "too large: bounces",
+    "lr = 1/h: lands in one step",
+    "too large: bounces, converges",
     "far too large: diverges",
 )
-QUAD_COLORS = (
-    4,
-    2,
-    0,
-    1,
-)  # palette indices: the colours of crawls, converges, bounces, diverges
+QUAD_ROLES = ("path", "answer", "answer", "wrong")
+
+
+def factor_text(value):
+    """The factor 1 - lr h as a title writes it: +0.9, 0, −0.8."""
+    return "0" if value == 0 else minus(f"{value:+.1f}")
 
 
 def animate_quadratic(lrs, curvature=1.0, x0=1.5, steps=24, theme="light"):
-    """Return frames of gradient descent on L/2 x^2, one panel per learning rate, side by side."""
+    """Return frames of gradient descent on h/2 x^2, one panel per learning rate, two by two."""
     if not curvature > 0:
         raise ValueError(f"curvature must be positive, got {curvature}")
     paths = [
@@ -297,32 +309,38 @@ def animate_quadratic(lrs, curvature=1.0, x0=1.5, steps=24, theme="light"):
     u = torch.linspace(-lim, lim, 121).numpy()
     titles = QUAD_TITLES if len(lrs) == len(QUAD_TITLES) else [""] * len(lrs)
     with render.themed(theme) as p:
-        fig = render.new_figure(8.0, 3.1)
-        axes = fig.subplots(1, len(lrs), sharey=True, squeeze=False)[0]
+        # as large as the GIF budget allows, so the titles stay legible when shown smaller
+        fig = render.new_figure(
+            render.MAX_GIF_SIZE[0] / 100, render.MAX_GIF_SIZE[1] / 100
+        )
+        rows = 2 if len(lrs) > 2 else 1
+        cols = math.ceil(len(lrs) / rows)
+        axes = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).flat
         moving = []
         for k, (ax, lr, xs, title) in enumerate(zip(axes, lrs, paths, titles)):
-            color = p["cycle"][QUAD_COLORS[k % len(QUAD_COLORS)]]
+            color = p["role"][QUAD_ROLES[k % len(QUAD_ROLES)]]
             ax.plot(u, f(u), color=p["muted"], lw=1.5)
-            ax.plot([0], [0], "*", color=p["fg"], ms=9, zorder=2)
+            ax.plot([0], [0], "*", color=p["fg"], ms=10, zorder=2)
             ax.set_xlim(-lim, lim)
             ax.set_ylim(-0.08 * f(lim), 1.12 * f(lim))
             ax.set_title(
-                f"{title}\n{lr_label(lr)},  1 − lr·L = {1 - lr * curvature:+.1f}".replace(
-                    "-", "−"
-                ),
-                fontsize=10,
+                f"{title}\n{lr_label(lr)},  1 − lr·h = {factor_text(1 - lr * curvature)}",
+                fontsize=12,
+                linespacing=1.25,
             )
-            ax.set_xlabel("x")
             ax.set_xticks([-2, 0, 2] if lim > 2 else [-1, 0, 1])
+            ax.tick_params(labelsize=11)
             (trail,) = ax.plot(
-                [], [], "-o", color=color, lw=1.2, ms=3, alpha=0.8, zorder=3
+                [], [], "-o", color=color, lw=1.4, ms=4, alpha=0.85, zorder=3
             )
             (dot,) = ax.plot(
-                [], [], "o", color=color, ms=7, zorder=4, markeredgecolor=p["fg"]
+                [], [], "o", color=color, ms=8, zorder=4, markeredgecolor=p["fg"]
             )
             moving.append((trail, dot, xs))
-        axes[0].set_ylabel(f"f(x) = {curvature:g}/2 · x²")
-        step = fig.suptitle(" ", fontsize=11, fontfamily="monospace")
+        for ax in axes.base[-1] if rows > 1 else axes:
+            ax.set_xlabel("x", fontsize=12)
+        fig.supylabel(f"f(x) = {curvature:g}/2 · x²", fontsize=12)
+        step = fig.suptitle(" ", fontsize=12, fontfamily="monospace")
 
         def update(t):
             step.set_text(f"step {t:2d} of {steps}")
@@ -337,7 +355,7 @@ def animate_quadratic(lrs, curvature=1.0, x0=1.5, steps=24, theme="light"):
 
 
 def plot_sweep(x, y, lrs, runs, theme="light"):
-    """Return a Figure: the loss after the last step against lr, on log axes, with the cliff 2/L_max."""
+    """Return a Figure: the loss after the last step against lr, on log axes, with the cliff 2/h_max."""
     floor, edge = least_squares(x, y)[1], cliff(x)
     names = [regime(run, floor) for run in runs]
     done = [
@@ -352,7 +370,6 @@ def plot_sweep(x, y, lrs, runs, theme="light"):
     ]
     steps = max(len(run.losses) for run in runs) - 1
     start = runs[0].losses[0].item()
-    top = start * 8  # the row, above the start, where diverged runs are marked
     bounds = (
         [lrs[0] / 1.3]
         + [math.sqrt(a * b) for a, b in itertools.pairwise(lrs)]
@@ -405,41 +422,47 @@ def plot_sweep(x, y, lrs, runs, theme="light"):
             fontsize=9,
             va="bottom",
         )
-        ax.plot(*zip(*done), "o-", color=p["cycle"][0], ms=5, lw=1.8, zorder=3)
+        ax.plot(*zip(*done), "o-", color=p["role"]["path"], ms=5, lw=1.8, zorder=3)
         if blown:
+            # a diverged run has no loss to plot: its cross sits in a row above the loss axis
+            row = ax.get_xaxis_transform()  # x in data, y in fractions of the axes
             ax.plot(
                 [lr for lr, _ in blown],
-                [top] * len(blown),
+                [1.07] * len(blown),
                 "x",
-                color=p["cycle"][1],
+                color=p["role"]["wrong"],
                 ms=9,
                 mew=2.2,
                 zorder=3,
+                transform=row,
+                clip_on=False,
             )
             for lr, t in blown:
                 ax.text(
                     lr,
-                    top * 1.6,
+                    1.12,
                     f"{t}",
                     ha="center",
                     va="bottom",
                     color=p["fg"],
                     fontsize=9,
+                    transform=row,
                 )
             ax.text(
-                blown[0][0] / 1.5,
-                top * 1.6,
-                "diverged at step",
+                blown[0][0] / 1.4,
+                1.07,
+                "diverged, stopped at step",
                 ha="right",
-                va="bottom",
+                va="center",
                 color=p["fg"],
                 fontsize=9,
+                transform=row,
             )
         ax.axvline(edge, color=p["fg"], lw=1.2, ls="-.", zorder=2)
         ax.text(
             edge * 1.06,
             floor * 1.4,
-            f"2/Lₘₐₓ = {edge:.4f}",
+            f"2/hₘₐₓ = {edge:.4f}",
             ha="left",
             va="bottom",
             color=p["fg"],
@@ -449,7 +472,7 @@ def plot_sweep(x, y, lrs, runs, theme="light"):
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlim(bounds[0], bounds[-1])
-        ax.set_ylim(floor * 0.45, top * 25)
+        ax.set_ylim(floor * 0.45, start * 4)
         ax.yaxis.set_major_locator(LogLocator(base=10, numticks=8))
         ax.yaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_minor_locator(NullLocator())
@@ -460,7 +483,7 @@ def plot_sweep(x, y, lrs, runs, theme="light"):
     return render.settle_layout(fig)
 
 
-def contour_grid(x, y, n=41):
+def contour_grid(x, y, n=81):
     """Return the slope and intercept grids of the slider's window and the loss on them (float64)."""
     a1 = torch.linspace(*A1_LIM, n, dtype=torch.float64)
     a2 = torch.linspace(*A2_LIM, n, dtype=torch.float64)
@@ -479,7 +502,7 @@ def plot_path(lr, x, y, grid, steps=100, theme="light"):
     else:
         end = f"{name}: stopped at step {run.diverged_at}"
     with render.themed(theme) as p:
-        fig = render.new_figure(5.6, 4.3)
+        fig = render.new_figure(5.6, 4.7)
         ax = fig.add_subplot()
         lo, hi = surface.min().log10().item(), surface.max().log10().item()
         ax.contour(
@@ -501,22 +524,23 @@ def plot_path(lr, x, y, grid, steps=100, theme="light"):
         ax.grid(False)
         ax.set_xlabel("slope a₁")
         ax.set_ylabel("intercept a₂")
-        ax.set_title(f"{lr_label(lr)} {end}", fontsize=11)
+        ax.set_title(f"{lr_label(lr)} {end}", fontsize=11, pad=10)
     return render.settle_layout(fig)
 
 
+# the roles (render.ROLES) of what a run did, and of the schedules a figure compares
 REGIME_COLOR = {
-    "crawls": lambda p: p["cycle"][4],
-    "converges": lambda p: p["cycle"][2],
-    "diverges": lambda p: p["cycle"][1],
+    "crawls": lambda p: p["role"]["path"],
+    "converges": lambda p: p["role"]["answer"],
+    "diverges": lambda p: p["role"]["wrong"],
 }
 
 
 SCHEDULE_COLOR = {
-    "constant": 1,
-    "step decay": 0,
-    "cosine": 2,
-}  # index into the palette's cycle
+    "constant": "wrong",  # what goes wrong here: it never settles
+    "step decay": "path",
+    "cosine": "second",
+}
 
 
 def plot_schedules(runs, theme="light"):
@@ -530,7 +554,7 @@ def plot_schedules(runs, theme="light"):
                 range(steps),
                 [schedule(t) for t in range(steps)],
                 drawstyle="steps-post",
-                color=p["cycle"][SCHEDULE_COLOR[name]],
+                color=p["role"][SCHEDULE_COLOR[name]],
                 label=name,
             )
         ax.set_xlabel("step t")
@@ -548,11 +572,16 @@ def plot_schedule_runs(x, y, runs, last=0.2, theme="light"):
         steps = len(next(iter(runs.values()))[1]) - 1
         first = steps - round(last * steps)  # the first step of the last `last` of them
         ax.axvspan(first, steps, color=p["grid"], alpha=0.6, lw=0, zorder=0)
-        ax_zoom.plot(
-            [best[0]], [best[1]], "*", ms=13, mfc="none", mec=p["fg"], mew=1.2, zorder=4
-        )
+        # the minimum as two thin lines that cross, so no marker hides the runs settled on it
+        for line in (ax_zoom.axvline, ax_zoom.axhline):
+            line(
+                best[0 if line == ax_zoom.axvline else 1],
+                color=p["fg"],
+                lw=0.8,
+                ls="--",
+            )
         for name, (_, path) in runs.items():
-            color = p["cycle"][SCHEDULE_COLOR[name]]
+            color = p["role"][SCHEDULE_COLOR[name]]
             excess = (losses(x, y, path) - floor).numpy()
             ax.plot(range(len(excess)), excess, color=color, lw=1.3, label=name)
             tail = path[first:].numpy()
@@ -567,6 +596,7 @@ def plot_schedule_runs(x, y, runs, last=0.2, theme="light"):
                     lw=0.6,
                     alpha=0.6,
                     zorder=2,
+                    label=name,
                 )
             else:
                 ax_zoom.plot(
@@ -574,10 +604,11 @@ def plot_schedule_runs(x, y, runs, last=0.2, theme="light"):
                     tail[:, 1],
                     "o",
                     color=color,
-                    ms=4,
-                    zorder=3,
-                    markeredgecolor=p["bg"],
-                    markeredgewidth=0.5,
+                    ms=5 if name == "step decay" else 4,
+                    zorder=4 if name == "step decay" else 3,
+                    markeredgecolor=p["fg"],
+                    markeredgewidth=0.6,
+                    label=name,
                 )
         ax.set_yscale("log")
         ax.yaxis.set_major_locator(LogLocator(base=10, numticks=8))
@@ -589,7 +620,16 @@ def plot_schedule_runs(x, y, runs, last=0.2, theme="light"):
         ax_zoom.set_aspect("equal", adjustable="datalim")
         ax_zoom.set_xlabel("slope a₁")
         ax_zoom.set_ylabel("intercept a₂")
-        ax_zoom.set_title(f"steps {first} to {steps}; ☆ the minimum", fontsize=10)
+        ax_zoom.set_title(f"steps {first} to {steps}", fontsize=10)
+        ax_zoom.legend(
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.2),
+            ncols=3,
+            fontsize=9,
+            handlelength=1.0,
+            columnspacing=1.0,
+            handletextpad=0.4,
+        )
     return render.settle_layout(fig)
 
 
@@ -610,12 +650,12 @@ def _point(a):
 def quadratic_caption(lrs):
     """The caption of the parabola animation, from animate_quadratic's own defaults."""
     settings = _defaults(animate_quadratic)
-    L, x0 = settings["curvature"], settings["x0"]
-    bowl = "x²/2" if L == 1 else f"{L:g}x²/2"
+    h, x0 = settings["curvature"], settings["x0"]
+    bowl = "x²/2" if h == 1 else f"{h:g}x²/2"
     return (
-        f"Gradient descent on f(x) = {bowl} (L = {L:g}, so the rule is 0 < lr < {2 / L:g}) from "
+        f"Gradient descent on f(x) = {bowl} (h = {h:g}, so the rule is 0 < lr < {2 / h:g}) from "
         f"x = {x0:g}, with {len(lrs)} learning rates. The star is the minimum and each dot one "
-        "step; on the right, the iterates soon leave the picture."
+        "step; in the last panel the iterates soon leave the picture."
     )
 
 
@@ -624,18 +664,28 @@ def sweep_caption(runs):
     steps = max(len(run.losses) for run in runs) - 1
     return (
         f"The loss after {steps} steps from a = {_point(runs[0].path[0])}, for each learning rate. "
-        "Crosses: runs that diverged, with the step where descend stopped them. Dash-dotted: the "
-        "cliff 2/Lₘₐₓ."
+        "Crosses, above the loss axis: runs that diverged, with the step where descend stopped "
+        "them. Dash-dotted: the cliff 2/hₘₐₓ."
     )
 
 
-def slider_caption(x, y, lr):
-    """The caption of the slider, with the steps and the start of plot_path's runs."""
+def slider_caption(x, y, lrs):
+    """The caption of the slider, with the steps and the start of plot_path's runs, and where
+    the cliff falls among the slider's learning rates."""
     steps = _defaults(plot_path)["steps"]
-    start = descend(x, y, lr=lr, steps=0).path[0]
+    start = descend(x, y, lr=lrs[0], steps=0).path[0]
+    edge = cliff(x)
+    below = max(lr for lr in lrs if lr < edge)
+    above = [lr for lr in lrs if lr > edge]
+    where = (
+        f" The cliff, 2/hₘₐₓ = {edge:.4f}, lies between {below:g} and {min(above):g}."
+        if above
+        else ""
+    )
     return (
         f"Up to {steps} steps of gradient descent on the line problem from a = {_point(start)}, "
         "the square, on the contours of the loss; the star is the minimum, each dot one step."
+        + where
     )
 
 
@@ -655,7 +705,7 @@ def schedule_runs_caption():
     return (
         f"Left: how far the loss is above the least-squares minimum at every step, on a log "
         f"scale; the shaded stretch is the last {last:.0%} of the steps. Right: the parameters "
-        f"during those steps, around the minimum (open star). Every run takes batches of "
+        f"during those steps, around the minimum (where the dashed lines cross). Every run takes batches of "
         f"{s['batch_size']} points, drawn with seed {s['seed']}."
     )
 
