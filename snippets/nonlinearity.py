@@ -112,9 +112,16 @@ def make_network(widths, activation=nn.ReLU, seed=0, dtype=torch.float32):
     # --8<-- [end:network]
 
 
+# --8<-- [start:sequential]
+def sine_network():
+    """make_network([1, 16, 1]) as it is usually written, in one line."""
+    return nn.Sequential(nn.Linear(1, 16), nn.ReLU(), nn.Linear(16, 1))
+    # --8<-- [end:sequential]
+
+
 # --8<-- [start:train]
 def train(model, x, y, lr=0.05, steps=300, momentum=0.9, watch=None):
-    """Full-batch SGD on the MSE; return the loss at each step and the end."""
+    """Full-batch gradient descent with momentum; the loss at each step and the end."""
     check_training(model, x, y, lr, steps, momentum, watch)
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     losses = []

@@ -4,6 +4,8 @@ paper), the lesson's refusals of bad input, and the page's drawings smoke-tested
 
 import itertools
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -284,6 +286,124 @@ def test_the_sigmoid_slope_never_exceeds_a_quarter_so_five_in_a_row_shrink_at_le
         assert product <= 0.25**5
 
 
+def by_hand_backward_sizes(stretch, depth=10, width=64, seed=0):
+    """The gradient at each hidden layer's output of a ReLU stack, backpropagated by hand."""
+    x, y = nl.make_sine(dtype=F64)
+    net = nl.make_network([1] + [width] * depth + [1], seed=seed, dtype=F64)
+    weights = [stretch * m.weight.detach() for m in net[::2]]
+    biases = [m.bias.detach() for m in net[::2]]
+    a, zs = x, []
+    for w, b in zip(weights, biases):
+        zs.append(a @ w.T + b)
+        a = torch.relu(zs[-1])
+    delta = 2 * (zs[-1] - y) / len(y)  # d mean((z - y)^2) / dz
+    sizes = []
+    for w, z in zip(reversed(weights), reversed(zs[:-1])):
+        delta = (delta @ w) * (
+            z > 0
+        )  # back through the weights, then the slope, 0 or 1
+        sizes.append(delta.norm().item())
+    return sizes[::-1]
+
+
+def test_the_gradients_sizes_through_a_deep_relu_stack_are_backpropagation_by_hand():
+    for stretch in draw.SCALES.values():
+        assert_close(
+            torch.tensor(draw.backward_sizes(stretch)),
+            torch.tensor(by_hand_backward_sizes(stretch)),
+            rtol=1e-10,
+        )
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_small_starting_weights_vanish_the_gradient_kaimings_keep_it_twice_explode_it(
+    seed,
+):
+    # the page: ReLU's slopes are 0 or 1, so the weights alone shrink or grow the gradient
+    ratio = {}
+    for name, stretch in draw.SCALES.items():
+        sizes = draw.backward_sizes(stretch, seed=seed)
+        ratio[name] = sizes[0] / sizes[-1]
+    assert ratio["default"] < 1e-2  # "times smaller"
+    assert 0.5 < ratio["Kaiming"] < 2  # "about the same"
+    assert ratio["twice Kaiming"] > 100  # "times larger"
+    sentence = draw.fan_in_sentence()
+    assert "times smaller than at the last" in sentence and "about the same" in sentence
+    assert sentence.endswith("times larger.")
+
+
+def test_the_stretches_are_pytorchs_default_kaimings_and_twice_kaimings_ranges():
+    # PyTorch's formulas (torch.nn.init): kaiming_uniform_ draws within gain * sqrt(3 / fan_in),
+    # gain sqrt(2) for ReLU; nn.Linear's default within 1 / sqrt(fan_in)
+    for fan_in in (1, 64):
+        kaiming = nn.init.calculate_gain("relu") * math.sqrt(3 / fan_in)
+        assert_close(draw.SCALES["Kaiming"] / math.sqrt(fan_in), kaiming, rtol=1e-12)
+        assert_close(
+            draw.SCALES["twice Kaiming"] / math.sqrt(fan_in), 2 * kaiming, rtol=1e-12
+        )
+    g = torch.Generator().manual_seed(0)
+    drawn = nn.init.kaiming_uniform_(
+        torch.empty(400, 64, dtype=F64), nonlinearity="relu", generator=g
+    )
+    assert math.sqrt(6 / 64) * 0.999 < drawn.abs().max() <= math.sqrt(6 / 64)
+
+
+def test_xavier_scales_by_the_mean_of_fan_in_and_fan_out_and_kaiming_by_fan_in():
+    # the page: Kaiming by the number of inputs, Xavier by the mean of inputs and outputs
+    g = torch.Generator().manual_seed(1)
+    w = torch.empty(300, 20, dtype=F64)  # 20 inputs, 300 outputs
+    xavier = nn.init.xavier_uniform_(w.clone(), generator=g).abs().max()
+    assert_close(xavier, math.sqrt(3 / ((20 + 300) / 2)), rtol=1e-3)
+    kaiming = (
+        nn.init.kaiming_uniform_(w.clone(), nonlinearity="relu", generator=g)
+        .abs()
+        .max()
+    )
+    assert_close(kaiming, math.sqrt(2) * math.sqrt(3 / 20), rtol=1e-3)
+
+
+def test_a_leaky_relu_keeps_a_slope_of_001_below_zero_so_a_dead_unit_still_gets_a_gradient(
+    sine,
+):
+    z = torch.tensor([-7.0, -0.5, 0.5, 3.0], dtype=F64)
+    assert_close(
+        nl.derivative(nn.LeakyReLU(), z), torch.tensor([0.01, 0.01, 1, 1], dtype=F64)
+    )
+    x, y = sine
+    net = nl.make_network([1, 2, 1], activation=nn.LeakyReLU, seed=0)
+    with torch.no_grad():
+        net[0].weight[0, 0], net[0].bias[0] = (
+            1.0,
+            -5.0,
+        )  # w x + b < 0 on [-3, 3], as below
+    mse(net(x), y).backward()
+    assert net[0].weight.grad[0, 0] != 0 and net[0].bias.grad[0] != 0
+
+
+def test_the_one_line_network_is_make_networks_network():
+    # the page's nn.Sequential(nn.Linear(1, 16), nn.ReLU(), nn.Linear(16, 1)): same layers, and with
+    # the same weights the same outputs, both checked against the formula computed here
+    ours, usual = nl.make_network([1, 16, 1], seed=3), nl.sine_network()
+    assert (
+        [type(m) for m in usual]
+        == [type(m) for m in ours]
+        == [nn.Linear, nn.ReLU, nn.Linear]
+    )
+    assert [p.shape for p in usual.parameters()] == [p.shape for p in ours.parameters()]
+    usual.load_state_dict(ours.state_dict())
+    x = torch.linspace(-3, 3, 301)[:, None]
+    w1, b1, w2, b2 = (p.detach() for p in ours.parameters())
+    with torch.no_grad():
+        by_formula = torch.relu(x @ w1.T + b1) @ w2.T + b2
+        assert_close(usual(x), by_formula, atol=1e-6)
+        assert torch.equal(usual(x), ours(x))
+    assert draw.sequential_gap() == (0.0, 100)
+    # and it starts from PyTorch's default range, as make_network does (tested above)
+    for layer in nl.sine_network()[::2]:
+        bound = 1 / math.sqrt(layer.in_features)
+        assert layer.weight.abs().max() <= bound and layer.bias.abs().max() <= bound
+
+
 def test_relu_slope_is_one_for_every_positive_input_and_zero_for_every_negative_one():
     positive = torch.tensor([1e-6, 0.5, 10.0, 1e6], dtype=F64)
     assert torch.equal(nl.derivative(torch.relu, positive), torch.ones(4, dtype=F64))
@@ -513,6 +633,14 @@ def test_the_wide_network_wins_the_race_on_every_seed(race):
     assert torch.all(final[draw.WIDE] < final[draw.DEEP])
 
 
+def test_full_batch_training_is_called_gradient_descent_not_sgd():
+    # the glossary: SGD steps on random mini-batches; train and the race use every point each step
+    page = (Path(__file__).parents[1] / "docs" / "nonlinearity.md").read_text()
+    prose = page.replace("torch.optim.SGD", "")
+    assert "SGD" not in prose and "SGD" not in nl.train.__doc__
+    assert "gradient descent with momentum" in nl.train.__doc__
+
+
 def test_the_race_summary_says_what_the_numbers_say():
     def fake(wide, deep):
         return {
@@ -522,7 +650,10 @@ def test_the_race_summary_says_what_the_numbers_say():
 
     wide_wins = draw.depth_summary(fake([0.1] * 5, [0.3] * 5))
     assert "lower one on 5 of the 5 seeds" in wide_wins
-    assert "SGD did better with width" in wide_wins
+    assert "gradient descent did better with width" in wide_wins
+    assert (
+        "SGD" not in wide_wins
+    )  # full-batch training is gradient descent (the glossary)
     deep_wins = draw.depth_summary(fake([0.3] * 5, [0.1] * 5))
     assert "on 0 of the 5 seeds, and the deep network's on 5" in deep_wins
     assert "deep network came out ahead" in deep_wins
@@ -711,6 +842,7 @@ CALLS = [
         for fn in (nl.hidden_pieces, nl.check_one_hidden_layer)
     ],
     Call(nl.tent_block, {}),
+    Call(nl.sine_network, {}),
     Call(nl.sawtooth_network, {"blocks": [*BAD["count1"], True]}, blocks=2),
 ]
 
@@ -761,6 +893,15 @@ def test_the_sentences_and_the_parameter_table_print_the_runs_settings():
         assert len(text.split()) >= 12 and any(c.isdigit() for c in text)
     table = draw.parameter_table(nl.make_network([1, 16, 1]))
     assert "| `0.weight` | 16 × 1 | 16 |" in table and "**49**" in table
+
+
+def test_saturation_table_writes_every_slope_in_one_format():
+    # exact values as they are, every other one with three digits in scientific notation
+    rows = draw.saturation_table([-10, -2, 0, 2, 5, 10]).splitlines()[2:]
+    cells = [cell.strip() for row in rows for cell in row.strip("|").split("|")[1:]]
+    one_format = re.compile(r"(0|0\.25|1|[1-9]\.\d\d × 10[⁻¹²³⁴⁵⁶⁷⁸⁹]+)")
+    assert len(cells) == 18 and all(one_format.fullmatch(c) for c in cells), cells
+    assert draw.slope_text(0.10499358540350652) == "1.05 × 10⁻¹"
 
 
 def test_saturation_table_shows_the_slopes_on_paper():
@@ -836,7 +977,26 @@ def test_figures_draw_their_lines_in_the_themes_colours(theme, fits, race):
         assert to_hex(fig.get_facecolor()) == bg.lower()
     # 2 axis lines, f and f' in each panel; one line per unit plus the bend dots; the target and
     # five seeds in each panel
-    assert [len(ax.get_lines()) for ax in figs["activations"].axes] == [4, 4, 4]
+    # ... and ReLU's derivative in two pieces, with a filled dot at (0, 0) and a hollow one at (0, 1)
+    assert [len(ax.get_lines()) for ax in figs["activations"].axes] == [4, 4, 7]
+    relu = figs["activations"].axes[2].get_lines()
+    pieces = [line for line in relu if line.get_linestyle() == "--"]
+    assert len(pieces) == 2 and all(len(set(line.get_ydata())) == 1 for line in pieces)
+    assert {line.get_ydata()[0] for line in pieces} == {0.0, 1.0}
+    dots = [line for line in relu if line.get_marker() == "o"]
+    bg = render.PALETTES[theme]["bg"].lower()
+    filled = {
+        line.get_ydata()[0]: to_hex(line.get_markerfacecolor()) != bg for line in dots
+    }
+    assert filled == {0.0: True, 1.0: False}  # PyTorch's relu'(0) = 0, tested above
+    # one colour, one meaning: the seeds' networks all in the colour of "path", the target "answer"
+    role = render.PALETTES[theme]["role"]
+    depth_lines = figs["depth"].axes[0].get_lines()
+    assert to_hex(depth_lines[0].get_color()) == role["answer"]
+    assert {to_hex(line.get_color()) for line in depth_lines[1:]} == {role["path"]}
+    assert (
+        len(figs["depth"].legends[0].get_texts()) == 2
+    )  # the target, and one entry for the seeds
     assert len(figs["pieces"].axes[0].get_lines()) >= 16
     assert len(figs["folds"].axes[0].get_lines()) == 4
     assert [len(ax.get_lines()) for ax in figs["depth"].axes] == [6, 6]

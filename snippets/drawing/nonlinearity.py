@@ -147,10 +147,10 @@ def saturation_table(zs):
 
 
 def slope_text(value):
-    """A slope as text: 0.25, 0.0066, or 4.5 × 10⁻⁵ when it is tiny."""
-    if value == 0 or value >= 1e-3:
-        return f"{value:.4g}"
-    return numbers.sci(value)
+    """A slope as text, one format for all: exactly 0, 0.25 or 1 as such, any other as 6.65 × 10⁻³."""
+    if float(f"{value:.3g}") == value:  # exact in three digits: 0, 0.25, 1
+        return f"{value:g}"
+    return numbers.sci(value, digits=2)
 
 
 def chained_sigmoid_slope(layers, z=0.0):
@@ -162,6 +162,65 @@ def chained_sigmoid_slope(layers, z=0.0):
         return t
 
     return nl.derivative(chain, torch.tensor([z], dtype=torch.float64)).item()
+
+
+# How the starting weights' scale decides whether the gradient vanishes or explodes on its way back:
+# a stack of ReLU layers with PyTorch's default range, uniform within ±1/sqrt(fan_in), and with that
+# range stretched to Kaiming's, ±sqrt(6 / fan_in), and to twice Kaiming's.
+FAN_IN = {"depth": 10, "width": 64, "seed": 0}
+SCALES = {"default": 1.0, "Kaiming": math.sqrt(6), "twice Kaiming": 2 * math.sqrt(6)}
+
+
+def backward_sizes(
+    stretch, depth=FAN_IN["depth"], width=FAN_IN["width"], seed=FAN_IN["seed"]
+):
+    """The size of the loss's gradient at each hidden layer of a deep ReLU stack, first layer first.
+
+    The stack is make_network([1, width, ..., width, 1]) in float64, every weight multiplied by
+    `stretch`; the gradient is the MSE's on the page's sine with respect to each hidden linear
+    layer's output, the signal that backpropagation carries from one layer to the one before.
+    """
+    x, y = nl.make_sine(dtype=torch.float64)
+    net = nl.make_network([1] + [width] * depth + [1], seed=seed, dtype=torch.float64)
+    with torch.no_grad():
+        for layer in net[::2]:
+            layer.weight.mul_(stretch)
+    outputs, h = [], x
+    for layer in net:
+        h = layer(h)
+        if isinstance(layer, nn.Linear):
+            h.retain_grad()
+            outputs.append(h)
+    mse(h, y).backward()
+    return [z.grad.norm().item() for z in outputs[:-1]]
+
+
+def fan_in_sentence():
+    """The fan-in demo's sentence: the gradient at the first hidden layer against the last."""
+    sizes = {name: backward_sizes(stretch) for name, stretch in SCALES.items()}
+    ratio = {name: g[0] / g[-1] for name, g in sizes.items()}
+    d, w = FAN_IN["depth"], FAN_IN["width"]
+
+    def times(r):
+        return f"{1 / r:,.0f} times smaller" if r < 1 else f"{r:,.0f} times larger"
+
+    return (
+        f"A stack of {d} ReLU layers of {w} units, whose slopes are only ever 0 or 1, shows the "
+        f"weights doing both. With PyTorch's default starting weights, uniform within "
+        f"$\\pm 1 / \\sqrt{{n}}$ for a layer of $n$ inputs, the gradient of the loss on the sine "
+        f"reaching the first hidden layer is {times(ratio['default'])} than at the last. Drawn within "
+        f"Kaiming's $\\pm \\sqrt{{6 / n}}$, it is {ratio['Kaiming']:.2f} times its size at the last, "
+        f"about the same; within twice that range, {times(ratio['twice Kaiming'])}."
+    )
+
+
+def sequential_gap(seed=0):
+    """Largest difference between make_network([1, 16, 1]) and sine_network() holding its weights."""
+    x, _ = nl.make_sine()
+    ours, usual = nl.make_network([1, 16, 1], seed=seed), nl.sine_network()
+    usual.load_state_dict(ours.state_dict())
+    with torch.no_grad():
+        return (ours(x) - usual(x)).abs().max().item(), len(x)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -439,7 +498,11 @@ def depth_results_table(run, seeds=DEPTH_RUN["seeds"]):
 
 
 def plot_activations(theme="light", lim=6.0):
-    """Return a Figure: sigmoid, tanh and ReLU (solid) and their derivatives by autograd (dashed)."""
+    """Return a Figure: sigmoid, tanh and ReLU (solid) and their derivatives by autograd (dashed).
+
+    ReLU's derivative jumps at 0, so it is drawn in two pieces, with a filled dot for the value
+    PyTorch takes there, 0, and a hollow one where the piece for z > 0 ends.
+    """
     z = torch.linspace(-lim, lim, 241, dtype=torch.float64)
     with render.themed(theme) as p:
         fig = render.new_figure(7.6, 2.9)
@@ -447,14 +510,18 @@ def plot_activations(theme="light", lim=6.0):
         for ax, (name, f) in zip(axes, nl.ACTIVATIONS.items()):
             ax.axhline(0, color=p["muted"], lw=0.8)
             ax.axvline(0, color=p["muted"], lw=0.8)
-            ax.plot(z, f(z), color=p["cycle"][0], label="the function")
-            ax.plot(
-                z,
-                nl.derivative(f, z),
-                "--",
-                color=p["cycle"][1],
-                label="its derivative",
-            )
+            ax.plot(z, f(z), color=p["role"]["path"], label="the function")
+            slope = nl.derivative(f, z)
+            dashed = {"ls": "--", "color": p["role"]["second"]}
+            if name != "ReLU":
+                ax.plot(z, slope, **dashed, label="its derivative")
+            else:  # two pieces, and a dot for each end at the jump
+                for side in (z < 0, z > 0):
+                    ax.plot(z[side], slope[side], **dashed)
+                at0 = nl.derivative(f, torch.zeros(1, dtype=torch.float64)).item()
+                dot = {"color": p["role"]["second"], "ms": 6, "mew": 1.6, "zorder": 4}
+                ax.plot([0], [at0], "o", mfc=p["role"]["second"], **dot)
+                ax.plot([0], [1 - at0], "o", mfc=p["bg"], **dot)
             ax.set_title(FORMULAS[name][0], fontsize=10)
             ax.set_xlabel("z")
             ax.set_xlim(-lim, lim)
@@ -474,18 +541,20 @@ def animate_fit(x, y, grid, steps, curves, losses, line, theme="light"):
     with render.themed(theme) as p:
         fig = render.new_figure(7.6, 3.2)
         ax_fit, ax_loss = fig.subplots(1, 2, width_ratios=[1.25, 1])
-        ax_fit.scatter(x[:, 0], y[:, 0], s=9, color=p["muted"], alpha=0.8, zorder=2)
+        ax_fit.scatter(
+            x[:, 0], y[:, 0], s=9, color=p["role"]["data"], alpha=0.8, zorder=2
+        )
         ax_fit.plot(
             g,
             slope.item() * g + intercept.item(),
             "--",
-            color=p["cycle"][1],
+            color=p["role"]["second"],
             lw=1.5,
             label="best straight line",
             zorder=3,
         )
         (curve,) = ax_fit.plot(
-            [], [], color=p["cycle"][0], zorder=4, label="the network"
+            [], [], color=p["role"]["path"], zorder=4, label="the network"
         )
         ax_fit.set_xlabel("x")
         ax_fit.set_ylabel("y")
@@ -493,7 +562,7 @@ def animate_fit(x, y, grid, steps, curves, losses, line, theme="light"):
         ax_fit.legend(loc="upper left", fontsize=9)
         # log10 of the loss on a plain axis, labelled 10⁻²: a log-scale axis is slow to lay out
         logs, line_log = torch.as_tensor(losses).log10().numpy(), math.log10(line_loss)
-        ax_loss.axhline(line_log, ls="--", color=p["cycle"][1], lw=1.5)
+        ax_loss.axhline(line_log, ls="--", color=p["role"]["second"], lw=1.5)
         ax_loss.text(
             len(losses) - 1,
             line_log + 0.08,
@@ -504,8 +573,8 @@ def animate_fit(x, y, grid, steps, curves, losses, line, theme="light"):
             color=p["fg"],
         )
         ax_loss.plot(range(len(losses)), logs, color=p["grid"], lw=1.5)
-        (trace,) = ax_loss.plot([], [], color=p["cycle"][0])
-        (dot,) = ax_loss.plot([], [], "o", color=p["cycle"][0], ms=6)
+        (trace,) = ax_loss.plot([], [], color=p["role"]["path"])
+        (dot,) = ax_loss.plot([], [], "o", color=p["role"]["path"], ms=6)
         decades = range(
             math.floor(logs.min()), math.ceil(max(logs.max(), line_log)) + 1
         )
@@ -547,7 +616,7 @@ def plot_pieces(model, x, y, theme="light", lo=-3.0, hi=3.0):
         for ax in (ax_units, ax_sum):
             for k in inside:
                 ax.axvline(k, color=p["grid"], lw=1.0, zorder=0)
-        colors = {True: p["cycle"][2], False: p["cycle"][3]}
+        colors = {True: p["role"]["second"], False: p["role"]["third"]}
         for j in range(pieces.shape[1]):
             right = bool(w[j] > 0)
             ax_units.plot(
@@ -574,12 +643,18 @@ def plot_pieces(model, x, y, theme="light", lo=-3.0, hi=3.0):
         ax_units.set_ylabel("each unit's share")
         ax_units.axhline(0, color=p["muted"], lw=0.8, zorder=1)
         ax_sum.scatter(
-            x[:, 0], y[:, 0], s=9, color=p["muted"], alpha=0.7, zorder=2, label="data"
+            x[:, 0],
+            y[:, 0],
+            s=9,
+            color=p["role"]["data"],
+            alpha=0.7,
+            zorder=2,
+            label="data",
         )
         ax_sum.plot(
             g,
             pieces.sum(axis=1) + bias,
-            color=p["cycle"][0],
+            color=p["role"]["path"],
             zorder=3,
             label=f"sum of the {pieces.shape[1]} shares + bias: the network",
         )
@@ -602,7 +677,7 @@ def plot_folds(depths=(1, 2, 3, 4), theme="light", gap=1.4):
             net = nl.sawtooth_network(k).double()
             base = (len(depths) - 1 - row) * gap
             with torch.no_grad():
-                ax.plot(x[:, 0], net(x)[:, 0] + base, color=p["cycle"][0], lw=1.6)
+                ax.plot(x[:, 0], net(x)[:, 0] + base, color=p["role"]["path"], lw=1.6)
             ax.text(
                 1.03,
                 base + 0.5,
@@ -620,23 +695,35 @@ def plot_folds(depths=(1, 2, 3, 4), theme="light", gap=1.4):
 
 
 def plot_depth_run(run, theme="light"):
-    """Return a Figure: each run's fit of the sawtooth at the end, wide (left) and deep (right)."""
+    """Return a Figure: each run's fit of the sawtooth at the end, wide (left) and deep (right).
+
+    The seeds' networks are one colour: on the wide side they overlap almost everywhere, and the
+    point is how they spread, not which is which (the table under the figure names them).
+    """
     x, y = make_sawtooth()
     with render.themed(theme) as p:
         fig = render.new_figure(7.6, 3.5)
         axes = fig.subplots(1, 2, sharey=True)
         for ax, (shape, (models, _losses)) in zip(axes, run.items()):
             ax.plot(
-                x[:, 0], y[:, 0], color=p["muted"], lw=4.0, alpha=0.5, label="target"
+                x[:, 0],
+                y[:, 0],
+                color=p["role"]["answer"],
+                lw=4.0,
+                alpha=0.45,
+                label="target",
             )
             for j, model in enumerate(models):
                 with torch.no_grad():
                     ax.plot(
                         x[:, 0],
                         model(x)[:, 0],
-                        color=p["cycle"][j],
-                        lw=1.3,
-                        label=f"seed {j}",
+                        color=p["role"]["path"],
+                        lw=1.2,
+                        alpha=0.8,
+                        label=f"a trained network, one per seed ({len(models)})"
+                        if j == 0
+                        else None,
                     )
             kind = "wide" if len(shape) == 3 else "deep"
             ax.set_title(f"{kind}, {shape_name(shape)}", fontsize=10)
@@ -646,7 +733,7 @@ def plot_depth_run(run, theme="light"):
         fig.legend(
             *axes[0].get_legend_handles_labels(),
             loc="outside lower center",
-            ncols=len(run[next(iter(run))][0]) + 1,
+            ncols=2,
             fontsize=9,
         )
     return fig
@@ -670,7 +757,7 @@ def depth_summary(run, steps=DEPTH_RUN["steps"]):
     if w == n:
         return text + (
             " On this race, depth's advantage on paper did not become an advantage in "
-            "training: with the same parameters, steps and seeds, SGD did better with width."
+            "training: with the same parameters, steps and seeds, gradient descent did better with width."
         )
     if d == n:
         return text + " On this race, the deep network came out ahead on every seed."
@@ -718,10 +805,12 @@ def activations_alt():
         for name, f in nl.ACTIVATIONS.items()
     }
     return (
-        f"Three panels for z from -6 to 6. Sigmoid rises from 0 to 1; its derivative peaks at "
-        f"{at['sigmoid'][0]:.2f} at z = 0 and is {at['sigmoid'][1]:.4f} at z = 6. Tanh rises from -1 to 1; "
+        f"Three panels for z from −6 to 6. Sigmoid rises from 0 to 1; its derivative peaks at "
+        f"{at['sigmoid'][0]:.2f} at z = 0 and is {at['sigmoid'][1]:.4f} at z = 6. Tanh rises from −1 to 1; "
         f"its derivative peaks at {at['tanh'][0]:.0f} and is {at['tanh'][1]:.5f} at z = 6. ReLU is 0 for "
-        f"negative z and z itself for positive z; its derivative steps from 0 to {at['ReLU'][1]:.0f}."
+        f"negative z and z itself for positive z; its derivative is two flat pieces, 0 for negative z and "
+        f"{at['ReLU'][1]:.0f} for positive z, with a filled dot at (0, {at['ReLU'][0]:.0f}), the value "
+        f"PyTorch takes at z = 0, and a hollow one at (0, 1)."
     )
 
 
