@@ -36,7 +36,16 @@ from mkdocs.exceptions import PluginError  # noqa: E402
 from mkdocs.plugins import event_priority  # noqa: E402
 from mkdocs.structure.files import Files  # noqa: E402
 
-from sitebuild import chapter, figures, glossary, mathml, notebook_pages, pool, run  # noqa: E402
+from sitebuild import (  # noqa: E402
+    chapter,
+    figures,
+    glossary,
+    highlight,
+    mathml,
+    notebook_pages,
+    pool,
+    run,
+)
 
 # the build in progress, from on_pre_build to on_post_build or on_build_error
 build = None
@@ -123,6 +132,7 @@ def on_page_markdown(markdown, page, config, files):
 
 def on_page_content(html_text, page, config, files):
     build.page_rendered(page)
+    html_text = highlight.lighter(html_text)
     if page.file.src_uri.endswith(".ipynb"):
         return notebook_pages.page_html(html_text, page, config, files)
     try:

@@ -16,9 +16,10 @@ The pipeline, in the order a build runs it (hooks.py reads the same way):
                only figures from the figures folder, each drawn by one block.
 7. `run`       ties 2 to 6 together for one build: the run ahead in parallel, the block a page asks
                for, the counts in the closing log line.
-8. `notebooks`, `mathml`, `glossary`, `figures` and `chapter` finish each page: the notebook pages
-               as mkdocs-jupyter renders them, math as MathML, the glossary's tooltips, the figures
-               and the link preview, and the lines that open and close every chapter.
+8. `highlight`, `notebooks`, `mathml`, `glossary`, `figures` and `chapter` finish each page: code
+               blocks with fewer elements, the notebook pages as mkdocs-jupyter renders them, math
+               as MathML, the glossary's tooltips, the figures and the link preview, and the lines
+               that open and close every chapter.
 
 State. Nothing here outlives a build except two things, on purpose: `keys.version` remembers
 installed versions until the next build starts, and `pool` keeps one forkserver process per MkDocs

@@ -252,3 +252,34 @@ def test_a_display_formula_sits_in_a_focusable_box_and_an_inline_one_does_not():
         and 'display="block"' in block
     )
     assert '<p><math display="inline"' in out or "<p><math" in out
+
+
+def test_code_blocks_lose_their_plain_spans_but_not_a_character_or_a_colour():
+    import html as html_module
+    import re
+
+    import markdown
+
+    from sitebuild import highlight
+
+    source = (
+        "for step in range(steps):\n"
+        '    loss = ((x @ a - y) ** 2).mean()  # the "loss"\n'
+        '    print(f"{step} {loss}")\n'
+    )
+    rendered = markdown.markdown(
+        f"```python\n{source}```",
+        extensions=["pymdownx.highlight", "pymdownx.superfences"],
+    )
+    lighter = highlight.lighter(rendered)
+
+    def text(page):
+        return html_module.unescape(re.sub(r"<[^>]+>", "", page))
+
+    def classes(page):
+        return re.findall(r'<span class="([a-z0-9]+)">', page)
+
+    assert text(lighter) == text(rendered)
+    assert "n" in classes(rendered)
+    # every other token keeps its span, in order: keywords, numbers, operators, strings, comments
+    assert classes(lighter) == [c for c in classes(rendered) if c not in ("n", "w")]
