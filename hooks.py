@@ -74,7 +74,10 @@ def on_config(config):
     terms = Path(config["docs_dir"]) / glossary.PAGE
     if terms.is_file():
         abbreviations = glossary.abbreviations(glossary.entries(terms.read_text()))
-        config["mdx_configs"].setdefault("abbr", {})["glossary"] = abbreviations
+        # abbr, finding a term broken across lines of a page's source (sitebuild/glossary.py)
+        config["markdown_extensions"] = glossary.with_terms(
+            config["markdown_extensions"], abbreviations
+        )
     return config
 
 

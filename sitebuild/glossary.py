@@ -11,11 +11,17 @@ The span, not the `<abbr>`, takes the focus and the description, because Materia
 removes the `aria-describedby` of the element that carries the `title`; it still shows the
 tooltip when the focus is inside that element. On the glossary page each term gets an id, the
 slug of the term (`glossary/#learning-rate`), and a permalink beside it, as a heading has.
+
+The terms are found by `Extension`, Python-Markdown's `abbr` with one change: the words of a term
+may be apart by any white space, so a term broken across two lines of a page's source ("stochastic
+gradient" at the end of one, "descent" at the start of the next, indented in a list) is still the
+whole term, and the longest term that starts at a place wins over the shorter ones inside it.
 """
 
 import html
 import re
 
+from markdown.extensions.abbr import AbbrExtension, AbbrTreeprocessor
 from markdown.extensions.toc import slugify
 
 PAGE = "glossary.md"  # in docs_dir; a site without one has no tooltips
@@ -73,6 +79,49 @@ def abbreviations(found):
         for spelling in spellings:
             forms[spelling] = forms[_plural(spelling)] = meaning
     return forms
+
+
+def _spaced(text):
+    """A term as the glossary writes it: one space between its words."""
+    return " ".join(text.split())
+
+
+class _Terms(dict):
+    """The abbreviations, looked up by a term as a page writes it, line breaks and all."""
+
+    def __getitem__(self, text):
+        return super().__getitem__(_spaced(text))
+
+
+class _Matcher(AbbrTreeprocessor):
+    """abbr's matcher, with any white space between a term's words."""
+
+    def run(self, root):
+        if not self.abbrs:
+            return
+        terms = sorted(self.abbrs, key=len, reverse=True)  # the longest first
+        words = (r"\s+".join(map(re.escape, term.split(" "))) for term in terms)
+        self.RE = re.compile(rf"\b(?:{'|'.join(words)})\b")
+        self.iter_element(root)
+
+
+class Extension(AbbrExtension):
+    """The `abbr` extension, finding terms across line breaks; `with_terms` puts it in the place
+    of mkdocs.yml's `abbr`."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.abbrs = _Terms()
+
+    def extendMarkdown(self, md):
+        super().extendMarkdown(md)
+        md.treeprocessors.register(_Matcher(md, self.abbrs), "abbr", 7)
+
+
+def with_terms(extensions, forms):
+    """The list of Markdown extensions with `abbr` replaced by `Extension`, given `forms` (from
+    `abbreviations`) as its glossary."""
+    return [Extension(glossary=forms) if e == "abbr" else e for e in extensions]
 
 
 def anchor(term):

@@ -5,6 +5,10 @@ sentences are drawn by snippets/drawing/digits.py.
 """
 
 # --8<-- [start:imports]
+import os
+import tempfile
+from pathlib import Path
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -39,13 +43,16 @@ def load_all_digits(dtype=torch.float32):
 
 # --8<-- [start:model]
 def make_model(hidden=64, seed=0):
-    """64 pixels -> `hidden` ReLU units -> 10 logits, one per digit."""
-    check_count("hidden", hidden, low=1)
+    """64 pixels -> `hidden` ReLU units -> 10 logits, one per digit (hidden=0: no hidden layer)."""
+    check_count("hidden", hidden)
     check_count("seed", seed)
-    model = nn.Sequential(nn.Linear(64, hidden), nn.ReLU(), nn.Linear(hidden, 10))
+    if hidden == 0:  # a linear softmax classifier, the baseline
+        model = nn.Sequential(nn.Linear(64, 10))
+    else:
+        model = nn.Sequential(nn.Linear(64, hidden), nn.ReLU(), nn.Linear(hidden, 10))
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():  # PyTorch's default range, drawn from our generator
-        for layer in (model[0], model[2]):
+        for layer in model[::2]:  # the linear layers
             bound = layer.in_features**-0.5
             layer.weight.uniform_(-bound, bound, generator=g)
             layer.bias.uniform_(-bound, bound, generator=g)
@@ -92,6 +99,12 @@ def check_training(
     check_count("epochs", epochs, low=1)
     check_count("patience", patience, low=1)
     check_count("seed", seed)
+
+
+def check_path(name, path):
+    """A file's name, as a string or a Path."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{name} must be a str or a Path, got {type(path).__name__}")
     # --8<-- [end:checks]
 
 
@@ -100,11 +113,23 @@ def evaluate(model, x, y):
     """Loss and accuracy of the model on (x, y), without tracking gradients."""
     check_model(model)
     check_images("x", x, "y", y)
+    device = next(model.parameters()).device  # where the model is
+    x, y = x.to(device), y.to(device)
     model.eval()  # evaluation mode (it matters for dropout, batch norm)
     with torch.no_grad():
         logits = model(x)
     accuracy = (logits.argmax(dim=1) == y).float().mean()
     return F.cross_entropy(logits, y).item(), accuracy.item()
+
+
+def predict(model, x):
+    """The digit the model picks for each image: the largest logit's class."""
+    check_model(model)
+    check_tensor("x", x, ndim=2)
+    device = next(model.parameters()).device
+    model.eval()
+    with torch.no_grad():
+        return model(x.to(device)).argmax(dim=1).cpu()
 
 
 def scores(model, x_train, y_train, x_val, y_val):
@@ -148,12 +173,14 @@ def train(
         shuffle=True,
         generator=g,
     )
+    device = next(model.parameters()).device  # the batches go where the model is
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     history = [scores(model, x_train, y_train, x_val, y_val)]  # epoch 0
     best_epoch, best_state = 0, snapshot(model)
     for epoch in range(1, epochs + 1):
         model.train()  # training mode
-        for xb, yb in loader:  # one shuffled epoch
+        for images, labels in loader:  # one shuffled epoch
+            xb, yb = images.to(device), labels.to(device)
             loss = F.cross_entropy(model(xb), yb)  # logits in, loss out
             opt.zero_grad()
             loss.backward()
@@ -176,7 +203,8 @@ def run(hidden=64, lr=0.1, momentum=0.9, batch_size=32, epochs=30, patience=5, s
     train_idx, val_idx = split_indices(len(y), val_fraction=0.2, seed=seed)
     x_train, y_train = x[train_idx], y[train_idx]
     x_val, y_val = x[val_idx], y[val_idx]
-    model = make_model(hidden, seed)
+    device = "cuda" if torch.cuda.is_available() else "cpu"  # a GPU if there is one
+    model = make_model(hidden, seed).to(device)
     history, best_epoch = train(
         model,
         x_train,
@@ -202,16 +230,38 @@ def run(hidden=64, lr=0.1, momentum=0.9, batch_size=32, epochs=30, patience=5, s
     # --8<-- [end:run]
 
 
-# --8<-- [start:confusion]
-def predict(model, x):
-    """The digit the model picks for each image: the largest logit's class."""
+# --8<-- [start:save]
+def save(model, path):
+    """Write the model's weights, its state_dict, to the file `path`."""
     check_model(model)
+    check_path("path", path)
+    torch.save(model.state_dict(), path)
+
+
+def load(path, hidden=64):
+    """A new model of the same shape, with the weights saved in `path`."""
+    check_path("path", path)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    model = make_model(hidden).to(device)
+    weights = torch.load(path, map_location=device, weights_only=True)  # tensors only
+    model.load_state_dict(weights)
+    return model
+    # --8<-- [end:save]
+
+
+# --8<-- [start:baseline]
+def label_by_nearest(x_train, y_train, x):
+    """Give each image the label of the training image nearest to it, pixel by pixel."""
+    check_images("x_train", x_train, "y_train", y_train)
     check_tensor("x", x, ndim=2)
-    model.eval()
-    with torch.no_grad():
-        return model(x).argmax(dim=1)
+    distances = torch.cdist(
+        x, x_train
+    )  # one row per image, one column per training image
+    return y_train[distances.argmin(dim=1)]
+    # --8<-- [end:baseline]
 
 
+# --8<-- [start:confusion]
 def confusion_matrix(y, predicted, classes=10):
     """Count how often each true digit (row) was read as each digit (column)."""
     check_count("classes", classes, low=1)
@@ -252,5 +302,13 @@ if __name__ == "__main__":
     print(
         f"best epoch {result['best_epoch']}: validation loss {val_loss:.4f}, "
         f"accuracy {val_acc:.1%} on {len(y_val)} images"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "digits.pt"
+        save(model, path)
+        reloaded = load(path)
+    same = torch.equal(predict(reloaded, x_val), predict(model, x_val))
+    print(
+        f"saved to and reloaded from {path.name}: the same answers on every image: {same}"
     )
 # --8<-- [end:main]

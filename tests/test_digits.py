@@ -3,7 +3,9 @@ out, scikit-learn's confusion matrix and recall, log-softmax, WCAG's contrast fo
 page's drawings smoke-tested."""
 
 import math
+import pickle
 import re
+from pathlib import Path
 
 import matplotlib.colors as mcolors
 import pytest
@@ -375,6 +377,180 @@ def test_the_page_runs_mistakes_are_all_different_pairs(page):
     assert len(pairs) == len(set(pairs)) > 0
 
 
+# -- the writers, the device, saving, the baselines -----------------------------------------------
+
+
+def test_the_digits_were_written_by_13_people_out_of_ucis_43():
+    # UCI's page for the data set: 43 people, 30 for its training set and a different 13 for its
+    # test set, of which scikit-learn ships a copy (1797 images)
+    assert draw.writers() == (13, 43)
+    sentence = draw.writers_sentence(1797)
+    assert "written by 13 people, about 138 digits each" in sentence
+    assert round(1797 / 13) == 138
+    assert "split 30 for training and 13 for testing" in sentence
+    assert "ships no writer" in sentence and "cannot be made here" in sentence
+
+
+def test_the_page_says_the_validation_images_share_the_training_images_writers(page):
+    text = draw.run_summary(page)
+    assert "images it never trained on, though by the same 13 writers" in text
+    assert "never seen" not in text
+
+
+def test_run_and_load_ask_for_the_gpu_when_the_machine_has_one(monkeypatch, tmp_path):
+    # no GPU here: record where the model is asked to go instead of moving it
+    asked, loaded = [], []
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(
+        nn.Module, "to", lambda self, device: asked.append(device) or self
+    )
+    real_load = torch.load
+
+    def recording_load(path, **kwargs):
+        loaded.append(kwargs)
+        return real_load(path, **{**kwargs, "map_location": "cpu"})
+
+    monkeypatch.setattr(torch, "load", recording_load)
+    digits.run(hidden=4, epochs=1, patience=1)
+    torch.save(digits.make_model(hidden=4).state_dict(), tmp_path / "w.pt")
+    digits.load(tmp_path / "w.pt", hidden=4)
+    assert asked == ["cuda", "cuda"]
+    assert loaded == [{"map_location": "cuda", "weights_only": True}]
+
+
+def test_training_and_evaluation_move_the_batches_to_the_models_device(
+    data, monkeypatch
+):
+    # a model on a device of its own: every tensor it is given must have been moved there
+    x, y = data[0][:64], data[1][:64]
+    model = digits.make_model(hidden=4)
+    moved = []
+    real_to = torch.Tensor.to
+
+    def recording_to(self, *args, **kwargs):
+        moved.append(args[0] if args else kwargs.get("device"))
+        return real_to(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.Tensor, "to", recording_to)
+    digits.train(model, x, y, x, y, batch_size=32, epochs=1, patience=1)
+    digits.predict(model, x)
+    cpu = torch.device("cpu")
+    # per epoch 2 batches of (images, labels); evaluate moves (x, y) for each of 2 scores
+    # calls, twice (epoch 0 and epoch 1); predict moves x once
+    assert moved.count(cpu) == 2 * 2 + 2 * 2 * 2 + 1
+
+
+def test_the_reloaded_model_gives_the_same_predictions_and_logits(page, tmp_path):
+    path = tmp_path / "digits.pt"
+    digits.save(page["model"], path)
+    reloaded = digits.load(path)
+    assert reloaded is not page["model"]
+    assert state_equal(reloaded, page["model"])
+    assert torch.equal(
+        digits.predict(reloaded, page["x_val"]),
+        digits.predict(page["model"], page["x_val"]),
+    )
+    # the file holds the state_dict itself, read back by torch.load alone
+    weights = torch.load(path, weights_only=True)
+    assert list(weights) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    assert sum(t.numel() for t in weights.values()) == 64 * 64 + 64 + 64 * 10 + 10
+    sentence = draw.saved_sentence(page["model"], reloaded, page["x_val"])
+    assert "the 4 tensors of the `state_dict`, 4,810 numbers" in sentence
+    assert "on all 359 validation images" in sentence
+    # and a model that was not reloaded is refused
+    with pytest.raises(ValueError, match="does not give the saved model's answers"):
+        draw.saved_sentence(page["model"], digits.make_model(seed=1), page["x_val"])
+
+
+class _Code:
+    """An object whose unpickling would run code."""
+
+    def __reduce__(self):
+        return (print, ("this ran",))
+
+
+def test_load_reads_tensors_only_and_refuses_a_file_that_would_run_code(tmp_path):
+    path = tmp_path / "evil.pt"
+    torch.save({"0.weight": _Code()}, path)
+    with pytest.raises(pickle.UnpicklingError):
+        digits.load(path)
+
+
+def test_nearest_neighbour_labels_as_scikit_learns_1_nearest_neighbour(page):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    x_train, y_train, x_val = (
+        page["x_train"].double(),
+        page["y_train"],
+        page["x_val"].double(),
+    )
+    knn = KNeighborsClassifier(n_neighbors=1).fit(x_train.numpy(), y_train.numpy())
+    expected = torch.as_tensor(knn.predict(x_val.numpy()))
+    ours = digits.label_by_nearest(page["x_train"], y_train, page["x_val"])
+    assert torch.equal(ours, expected)
+
+
+@pytest.fixture(scope="module")
+def linear():
+    return digits.run(hidden=0)
+
+
+def test_hidden_0_is_a_linear_softmax_of_650_parameters():
+    model = digits.make_model(hidden=0)
+    (layer,) = model
+    assert isinstance(layer, nn.Linear) and (layer.in_features, layer.out_features) == (
+        64,
+        10,
+    )
+    assert draw.parameter_count(model) == 64 * 10 + 10
+
+
+def test_the_baseline_sentence_states_the_runs_numbers(page, linear):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    neighbour = digits.label_by_nearest(page["x_train"], page["y_train"], page["x_val"])
+    text = draw.baseline_sentence(page, linear, neighbour)
+    # the linear softmax: its own restored model, measured again
+    lin_loss, lin_acc = digits.evaluate(linear["model"], page["x_val"], page["y_val"])
+    lin_right = int(
+        (digits.predict(linear["model"], page["x_val"]) == page["y_val"]).sum()
+    )
+    assert f"**{lin_acc:.1%}** of the 359 validation images ({lin_right})" in text
+    assert f"validation loss of {lin_loss:.4f}" in text
+    net = page["history"][page["best_epoch"]]
+    net_right = int((page["predicted"] == page["y_val"]).sum())
+    assert (
+        lin_right < net_right and lin_loss > net["val_loss"]
+    )  # what the hidden layer buys
+    assert f"takes that to **{net['val_acc']:.1%}** ({net_right})" in text
+    # nearest neighbour, counted by scikit-learn
+    knn = KNeighborsClassifier(n_neighbors=1).fit(
+        page["x_train"].double().numpy(), page["y_train"].numpy()
+    )
+    near_right = int(
+        (
+            torch.as_tensor(knn.predict(page["x_val"].double().numpy()))
+            == page["y_val"]
+        ).sum()
+    )
+    assert f"({near_right} images)" in text
+    assert near_right > net_right  # the page says it beats the network
+    assert f"{near_right - net_right} more than the network" in text
+    assert (
+        f"all {1438 * 64:,} of their pixels" in text and "keeps 4,810 weights" in text
+    )
+
+
+def test_the_page_indexes_the_logits_by_digit_and_credits_cross_entropy_to_itself():
+    page_text = (Path(__file__).parents[1] / "docs" / "digits.md").read_text()
+    assert r"$z_0, \dots, z_9$" in page_text and r"\sum_{j=0}^{9}" in page_text
+    assert "z_{10}" not in page_text
+    loss_row = next(r for r in page_text.splitlines() if r.startswith("| loss |"))
+    assert loss_row.rstrip().endswith("| this page |")
+    assert "behind almost every neural network" not in page_text
+    assert "Adam or AdamW" in page_text
+
+
 # -- when the input is wrong ----------------------------------------------------------------------
 
 
@@ -386,6 +562,23 @@ def images(n=8):
 
 def tiny_model():
     return digits.make_model(hidden=4)
+
+
+def _folder():
+    """A temporary folder for the table's calls of save and load, removed at exit."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp())
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+def _saved(hidden):
+    path = _folder() / "w.pt"
+    torch.save(digits.make_model(hidden=hidden).state_dict(), path)
+    return str(path)
 
 
 BAD_MODELS = [None, "model", torch.zeros(3)]
@@ -406,7 +599,7 @@ TRAINING = {  # a valid set of train's data arguments, fresh tensors for every c
 
 CALLS = [
     Call(digits.load_all_digits, {"dtype": [torch.long, "float32", None]}),
-    Call(digits.make_model, {"hidden": "count1", "seed": "seed"}, hidden=4),
+    Call(digits.make_model, {"hidden": "count", "seed": "seed"}, hidden=4),
     Call(
         digits.cross_entropy,
         {
@@ -482,7 +675,7 @@ CALLS = [
     Call(  # run forwards its settings to make_model and train, checked in full above
         digits.run,
         {
-            "hidden": [0],
+            "hidden": [-1],
             "lr": [0],
             "momentum": [1.0],
             "batch_size": [0, 1439],  # 1439: more than the 1438 training images
@@ -493,6 +686,32 @@ CALLS = [
         hidden=4,
         epochs=1,
         patience=1,
+    ),
+    Call(
+        digits.check_path, {"path": [None, 3, b"weights.pt"]}, name="path", path="w.pt"
+    ),
+    Call(
+        digits.save,
+        {"model": BAD_MODELS, "path": [None, 3]},
+        model=tiny_model,
+        path=lambda: str(_folder() / "w.pt"),
+    ),
+    Call(
+        digits.load,
+        {"path": [None, 3], "hidden": "count"},
+        path=lambda: _saved(hidden=4),
+        hidden=4,
+    ),
+    Call(
+        digits.label_by_nearest,
+        {
+            "x_train": BAD_IMAGES,
+            "y_train": BAD_LABELS,
+            "x": [None, torch.zeros(8), torch.zeros(0, 64)],
+        },
+        x_train=lambda: images()[0],
+        y_train=lambda: images()[1],
+        x=lambda: images()[0],
     ),
     Call(
         digits.predict,
@@ -638,12 +857,15 @@ def test_the_whole_program_on_the_page_runs_when_pasted_into_a_fresh_file(
 ):
     out = run_program("digits.md", "digits.py", tmp_path)
     h = page["history"]
-    assert [line.split()[1] for line in out[:-1]] == [str(e) for e in range(len(h))]
-    assert out[-2].endswith(f"accuracy {h[-1]['val_acc']:.1%}")
+    assert [line.split()[1] for line in out[:-2]] == [str(e) for e in range(len(h))]
+    assert out[-3].endswith(f"accuracy {h[-1]['val_acc']:.1%}")
     best = h[page["best_epoch"]]
-    assert out[-1] == (
+    assert out[-2] == (
         f"best epoch {page['best_epoch']}: validation loss {best['val_loss']:.4f}, "
         f"accuracy {best['val_acc']:.1%} on 359 images"
+    )
+    assert out[-1] == (
+        "saved to and reloaded from digits.pt: the same answers on every image: True"
     )
 
 
@@ -716,6 +938,28 @@ def test_run_summary_tells_the_page_runs_story(page):
     assert (
         "percentage points more" in text
     )  # seed 0: a gap in accuracy, not only in loss
+    assert "**generalisation gap**" in text
+
+
+def test_run_summary_quotes_the_training_loss_the_table_shows(page):
+    # it once said "kept falling, to 0.0134", the lowest loss after the best epoch, which the
+    # table does not show (epoch 14): every loss the sentence names is in the table, and the
+    # last is the last epoch's
+    h, best = page["history"], page["best_epoch"]
+    last = len(h) - 1
+    text = draw.run_summary(page)
+    table = draw.history_table(h, best, every=5)
+    falling = re.search(
+        r"Meanwhile the training loss went on falling.*?\.(?=\s)", text
+    )[0]
+    for number in re.findall(r"\d\.\d{4}", falling):
+        assert number in table, number
+    assert f"to {h[last]['train_loss']:.4f} at epoch {last}" in falling
+    assert f"from {h[best]['train_loss']:.4f} at epoch {best}" in falling
+    assert h[last]["train_loss"] < h[best]["train_loss"]
+    rising = any(h[e + 1]["train_loss"] > h[e]["train_loss"] for e in range(best, last))
+    assert ("if not at every epoch" in falling) == rising
+    assert f"{min(e['train_loss'] for e in h[best + 1 : last]):.4f}" not in text
 
 
 def test_mistakes_are_exactly_the_images_whose_largest_logit_is_not_the_label(page):
@@ -905,13 +1149,50 @@ def test_confusion_figure_writes_every_nonzero_count_legibly_in_both_themes(
             for t in ax.texts
         }
         assert sorted(texts) == sorted(map(tuple, m.nonzero().tolist()))
-        image = ax.get_images()[0]
+        cells = ax.get_images()[0].get_array()
         for (t, q), text in texts.items():
             assert text.get_text() == str(int(m[t, q]))
-            cell = image.cmap(image.norm(int(m[t, q])))
-            assert wcag_contrast(text.get_color(), cell) >= 4.5, (
+            assert wcag_contrast(text.get_color(), cells[t, q]) >= 4.5, (
                 f"{theme}: count {m[t, q]} is hard to read"
             )
+
+
+def test_confusion_figure_colours_the_mistakes_on_their_own_scale_so_one_stands_out(
+    page, figures
+):
+    # the diagonal is grey; a single mistake is coloured as clearly as the largest diagonal
+    # count used to be, in the colour of a misread digit, and more mistakes are darker
+    m = page["matrix"]
+    off = m - torch.diag(m.diag())
+    for theme in render.THEMES:
+        p = render.PALETTES[theme]
+        cells = figures["confusion"](theme).axes[0].get_images()[0].get_array()
+        for d in range(10):
+            assert mcolors.to_hex(cells[d, d]) == p["grid"]
+        for t, q in off.nonzero().tolist():
+            assert wcag_contrast(cells[t, q], p["bg"]) >= 1.5, (theme, t, q)
+        zero = (
+            (off == 0)
+            .logical_and(~torch.eye(10, dtype=torch.bool))
+            .nonzero()[0]
+            .tolist()
+        )
+        assert mcolors.to_hex(cells[zero[0], zero[1]]) == p["bg"]
+    strength = draw.plot_confusion(torch.tensor([[5, 1], [2, 5]]), theme="light")
+    cells = strength.axes[0].get_images()[0].get_array()
+    data = render.PALETTES["light"]["role"]["data"]
+    assert mcolors.to_hex(cells[1, 0]) == data  # the largest mistake in full colour
+    assert wcag_contrast(cells[0, 1], "#ffffff") < wcag_contrast(cells[1, 0], "#ffffff")
+
+
+def test_figures_take_their_colours_from_the_books_roles(page, figures):
+    for theme in render.THEMES:
+        role = render.PALETTES[theme]["role"]
+        train_line, val_line = figures["curves"](theme).axes[0].get_lines()[:2]
+        assert (train_line.get_color(), val_line.get_color()) == (
+            role["path"],
+            role["wrong"],
+        )
 
 
 def test_mistakes_figure_labels_every_mistake_true_then_answer(page, figures):
@@ -921,6 +1202,11 @@ def test_mistakes_figure_labels_every_mistake_true_then_answer(page, figures):
     assert labels == [
         f"{page['y_val'][k]} → {page['predicted'][k]}" for k in wrong.tolist()
     ]
+    # the confidences are as large as the labels and in the text colour, not small and grey
+    probs = [t for t in fig.axes[0].texts if t.get_text().startswith("p = ")]
+    assert len(probs) == len(labels)
+    fg = render.PALETTES["light"]["fg"]
+    assert all(t.get_fontsize() >= 10 and t.get_color() == fg for t in probs)
 
 
 def test_the_mistakes_figure_shows_at_most_limit_images(page):

@@ -110,6 +110,97 @@ def test_each_term_is_matched_as_written_capitalised_lower_case_and_plural():
     assert forms["losses"] == "l."
 
 
+def marked(source, found):
+    """The HTML Python-Markdown makes of `source` with the glossary's terms from `found`, as
+    the build's hooks.py sets it up."""
+    import markdown
+
+    forms = glossary.abbreviations(found)
+    return markdown.markdown(
+        source, extensions=glossary.with_terms(["abbr", "def_list"], forms)
+    )
+
+
+TERMS = [
+    ("Stochastic gradient descent", "sgd.", "", ""),
+    ("Gradient descent", "gd.", "", ""),
+    ("Gradient", "g.", "", ""),
+    ("Power iteration", "pi.", "", ""),
+    ("Iteration", "it.", "", ""),
+]
+
+
+def test_a_term_broken_across_lines_is_the_whole_term_and_the_longest_wins():
+    # Python-Markdown's abbr alone matches "gradient" here: the source line breaks after it
+    source = (
+        "every model trained with stochastic gradient\ndescent, and\n\n"
+        "- a list item on power\n  iteration, indented\n\n"
+        "then gradient descent and a gradient, and one iteration."
+    )
+    html_text = marked(source, TERMS)
+    titles = re.findall(r'<abbr title="([^"]*)">(.*?)</abbr>', html_text, re.S)
+    assert titles == [
+        ("sgd.", "stochastic gradient\ndescent"),
+        ("pi.", "power\n  iteration"),
+        ("gd.", "gradient descent"),
+        ("g.", "gradient"),
+        ("it.", "iteration"),
+    ]
+
+
+def test_without_the_glossarys_matcher_abbr_splits_the_broken_term():
+    # the case the matcher fixes: abbr itself finds only the word after the break
+    import markdown
+
+    forms = glossary.abbreviations(TERMS)
+    html_text = markdown.markdown(
+        "stochastic gradient\ndescent",
+        extensions=["abbr"],
+        extension_configs={"abbr": {"glossary": forms}},
+    )
+    assert re.findall(r'<abbr title="([^"]*)">', html_text) == ["g."]
+
+
+def test_with_terms_replaces_abbr_and_leaves_the_other_extensions():
+    extensions = glossary.with_terms(["admonition", "abbr", "toc"], {"SGD": "s."})
+    assert extensions[0] == "admonition" and extensions[2] == "toc"
+    assert isinstance(extensions[1], glossary.Extension)
+
+
+def test_weight_decay_is_l2_regularisation_for_sgd_and_not_for_adam():
+    import torch
+
+    (meaning,) = [m for t, m, _, _ in ENTRIES if t == "Weight decay"]
+    assert "SGD" in meaning and "Adam" in meaning and "AdamW" in meaning
+    # f(w) = 1/2 (w - c)^T diag(h) (w - c); decay 0.1, rate 0.05, three steps from w0
+    h = torch.tensor([1.0, 10.0], dtype=torch.float64)
+    c = torch.tensor([1.0, -1.0], dtype=torch.float64)
+    decay, lr = 0.1, 0.05
+
+    def steps(make, penalty):
+        w = torch.tensor([2.0, 3.0], dtype=torch.float64, requires_grad=True)
+        opt = make([w])
+        for _ in range(3):
+            loss = 0.5 * (h * (w - c) ** 2).sum() + penalty * 0.5 * decay * (w**2).sum()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        return w.detach()
+
+    # SGD: shrinking the weights (decoupled, as AdamW's rule, by hand) is the L2 penalty
+    w = torch.tensor([2.0, 3.0], dtype=torch.float64)
+    for _ in range(3):
+        w = w * (1 - lr * decay) - lr * h * (w - c)
+    sgd_l2 = steps(lambda ps: torch.optim.SGD(ps, lr=lr), penalty=1)
+    assert torch.allclose(sgd_l2, w, rtol=0, atol=1e-12)
+    # Adam: shrinking (AdamW) and the penalty (Adam on the loss plus L2) part ways
+    adamw = steps(
+        lambda ps: torch.optim.AdamW(ps, lr=lr, weight_decay=decay), penalty=0
+    )
+    adam_l2 = steps(lambda ps: torch.optim.Adam(ps, lr=lr), penalty=1)
+    assert (adamw - adam_l2).abs().max() > 1e-3
+
+
 def kept(title, text, number):
     """A term's first use as the build writes it: focusable, described by its hidden meaning."""
     return (

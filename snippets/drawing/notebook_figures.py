@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 # --8<-- [end:imports]
 import torch
 
+from snippets.digits import predict
 from snippets.fit_line import gradient, mse
 from snippets.gradients import finite_difference
 from snippets.learning_rate import descend
@@ -244,8 +245,7 @@ def plot_digit_curves(result):
 # --8<-- [start:digits-mistakes]
 def plot_digit_confusion(model, x_val, y_val):
     """How often each digit (row) is taken for each digit (column), on the validation images."""
-    with torch.no_grad():
-        predicted = model(x_val).argmax(dim=1)
+    predicted = predict(model, x_val)  # on the model's device, returned to the CPU
     counts = torch.bincount(y_val * 10 + predicted, minlength=100).reshape(10, 10)
     fig, ax = plt.subplots(figsize=(5.5, 5))
     ax.imshow(counts, cmap="Blues")
@@ -261,8 +261,7 @@ def plot_digit_confusion(model, x_val, y_val):
 
 def plot_digit_mistakes(model, x_val, y_val):
     """The first validation images the model gets wrong: the true digit, then the guess."""
-    with torch.no_grad():
-        predicted = model(x_val).argmax(dim=1)
+    predicted = predict(model, x_val)
     wrong = (predicted != y_val).nonzero()[:, 0][:12]
     fig, axes = plt.subplots(1, 12, figsize=(10, 1.6), squeeze=False)
     for ax, i in zip(axes[0], wrong.tolist()):
