@@ -59,7 +59,7 @@ def test_a_correct_gradient_passes(answer, name):
     f, a = FUNCTIONS[name]
     error = float(answer.directional_check(f, autograd(f, a), a))
     assert error < 1e-7, (
-        f"for the {name}, autograd's (correct) gradient gave an error of {error:.2e}; with h = 1e-5 in "
+        f"for the {name}, autograd's (correct) gradient gave an error of {error:.2e}; with delta = 1e-5 in "
         f"float64 a central difference along a direction of length 1 agrees with the sum of d * g to "
         f"about 1e-10. Check the central difference, the predicted slope (d * g).sum(), and that it works "
         f"for tensors of any shape."
@@ -78,14 +78,14 @@ def test_a_wrong_gradient_fails(answer, name, wrong):
 
 
 def test_it_uses_a_central_difference(answer):
-    # on sum(exp(a)) with h = 1e-3 a central difference is off by at most h²/6 * e ≈ 5e-7, while a
-    # one-sided difference is off by about h/2 * dᵀ(Hessian)d, at least 5e-4 / e ≈ 2e-4
+    # on sum(exp(a)) with delta = 1e-3 a central difference is off by at most delta²/6 * e ≈ 5e-7, while a
+    # one-sided difference is off by about delta/2 * dᵀ(Hessian)d, at least 5e-4 / e ≈ 2e-4
     f, a = (lambda a: a.exp().sum()), torch.linspace(-1, 1, 6, dtype=torch.float64)
-    error = float(answer.directional_check(f, a.exp(), a, h=1e-3))
+    error = float(answer.directional_check(f, a.exp(), a, delta=1e-3))
     assert error < 1e-5, (
-        f"with the exact gradient of sum(exp(a)) and h = 1e-3 the error is {error:.2e}, about the size "
-        f"of h: that is a one-sided difference, (f(a + h d) - f(a)) / h. Step both ways: "
-        f"(f(a + h d) - f(a - h d)) / (2h), whose error shrinks like h²."
+        f"with the exact gradient of sum(exp(a)) and delta = 1e-3 the error is {error:.2e}, about the size "
+        f"of delta: that is a one-sided difference, (f(a + delta d) - f(a)) / delta. Step both ways: "
+        f"(f(a + delta d) - f(a - delta d)) / (2 delta), whose error shrinks like delta²."
     )
 
 
@@ -118,8 +118,9 @@ def test_it_costs_two_evaluations_per_direction(answer):
     answer.directional_check(f, a.clone(), a, directions=3)
     assert len(calls) <= 7, (
         f"checking a gradient of 100 entries along 3 directions called f {len(calls)} times; it needs "
-        f"only 2 per direction, f(a + h d) and f(a - h d), however many entries a has. That is the point "
-        f"of checking along directions: a difference for every entry costs 2 calls per entry."
+        f"only 2 per direction, f(a + delta d) and f(a - delta d), however many entries a has. "
+        f"That is the point of checking along directions: a difference for every entry costs 2 calls "
+        f"per entry."
     )
 
 
@@ -140,15 +141,15 @@ def test_it_does_not_change_a(answer):
     g, before = autograd(f, a), a.clone()
     answer.directional_check(f, g, a)
     assert torch.equal(a, before), (
-        "directional_check changed the tensor a it was given. Evaluate f at new tensors, a + h * d and "
-        "a - h * d, instead of moving a in place (a += h * d) and forgetting to move it back."
+        "directional_check changed the tensor a it was given. Evaluate f at new tensors, a + delta * d and "
+        "a - delta * d, instead of moving a in place (a += delta * d) and forgetting to move it back."
     )
 
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"h": 0.0}, {"h": -1e-5}, {"h": float("inf")}, {"directions": 0}],
-    ids=["h=0", "h<0", "h=inf", "directions=0"],
+    [{"delta": 0.0}, {"delta": -1e-5}, {"delta": float("inf")}, {"directions": 0}],
+    ids=["delta=0", "delta<0", "delta=inf", "directions=0"],
 )
 def test_bad_arguments_are_a_value_error(answer, kwargs):
     f, a = FUNCTIONS["sum of a² sin a, a vector of 7"]

@@ -107,24 +107,24 @@ def backward_twice(f1, f2, a, zero_grad):
 
 
 # --8<-- [start:finite_difference]
-def finite_difference(f, a, h):
+def finite_difference(f, a, delta):
     """Central-difference estimate of the gradient of scalar f at a."""
     check_function("f", f)
     check_tensor("a", a)
-    check_positive("h", h)
+    check_positive("delta", delta)
     a = a.detach()  # a check, not part of any graph
     check_scalar("f", f(a))
     g = torch.zeros_like(a)
     for i in range(a.numel()):
         e = torch.zeros_like(a)
-        e.view(-1)[i] = h  # h along axis i
-        g.view(-1)[i] = (f(a + e) - f(a - e)) / (2 * h)  # slope of the chord
+        e.view(-1)[i] = delta  # delta along axis i
+        g.view(-1)[i] = (f(a + e) - f(a - e)) / (2 * delta)  # slope of the chord
     return g
     # --8<-- [end:finite_difference]
 
 
 # --8<-- [start:directions]
-def directional_slopes(f, a, angles, h=1e-4):
+def directional_slopes(f, a, angles, delta=1e-4):
     """Slope of f at the 2-D point a along the unit vector at each angle."""
     check_function("f", f)
     check_tensor("a", a, ndim=1)
@@ -135,12 +135,12 @@ def directional_slopes(f, a, angles, h=1e-4):
         raise ValueError(
             f"angles must be finite, got {angles[~angles.isfinite()].tolist()}"
         )
-    check_positive("h", h)
+    check_positive("delta", delta)
     check_scalar("f", f(a))
     slopes = []
     for theta in angles.to(a.dtype):
         d = torch.stack([theta.cos(), theta.sin()])  # length 1
-        slopes.append(float((f(a + h * d) - f(a - h * d)) / (2 * h)))
+        slopes.append(float((f(a + delta * d) - f(a - delta * d)) / (2 * delta)))
     return slopes
     # --8<-- [end:directions]
 
@@ -165,7 +165,7 @@ if __name__ == "__main__":
 
     by_autograd = autograd_gradient(loss, a)
     by_formula = gradient(x, y, a)
-    by_differences = finite_difference(loss, a, h=1e-5)
+    by_differences = finite_difference(loss, a, delta=1e-5)
     print(f"gradient of the MSE at a = {a.tolist()}, in float64")
     for name, g in [
         ("autograd", by_autograd),

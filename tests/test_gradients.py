@@ -53,31 +53,33 @@ def formula(x, y, a):
     return 2 / len(y) * x.T @ (x @ a - y)
 
 
-def central_errors(hs, dtype):
+def central_errors(deltas, dtype):
     """|central difference of exp at 1 - e| for each step, computed here without the lesson."""
     x = torch.tensor(1.0, dtype=dtype)
     errs = []
-    for h in hs:
-        step = torch.tensor(h, dtype=dtype)
-        estimate = (torch.exp(x + step) - torch.exp(x - step)) / (2 * h)
+    for delta in deltas:
+        step = torch.tensor(delta, dtype=dtype)
+        estimate = (torch.exp(x + step) - torch.exp(x - step)) / (2 * delta)
         errs.append(abs(estimate.item() - math.e))
     return errs
 
 
-def fitted_slope(hs, errs):
-    """The slope of log10(error) against log10(h), by numpy's least-squares polynomial fit."""
-    return np.polyfit(np.log10(hs), np.log10(errs), 1)[0]
+def fitted_slope(deltas, errs):
+    """The slope of log10(error) against log10(delta), by numpy's least-squares polynomial fit."""
+    return np.polyfit(np.log10(deltas), np.log10(errs), 1)[0]
 
 
 @pytest.fixture(scope="module")
 def errors():
-    """The page's steps h, and the error of exp's central difference at 1 in both precisions."""
-    hs, e64 = draw.step_errors(torch.float64)
-    return hs, e64, draw.step_errors(torch.float32)[1]
+    """The page's steps delta, and the error of exp's central difference at 1 in both precisions."""
+    deltas, e64 = draw.step_errors(torch.float64)
+    return deltas, e64, draw.step_errors(torch.float32)[1]
 
 
-def error_at(hs, errs, h):
-    return errs[min(range(len(hs)), key=lambda k: abs(math.log10(hs[k] / h)))]
+def error_at(deltas, errs, delta):
+    return errs[
+        min(range(len(deltas)), key=lambda k: abs(math.log10(deltas[k] / delta)))
+    ]
 
 
 def table_rows(markdown):
@@ -125,6 +127,17 @@ def test_downhill_is_against_the_slope_on_either_side_of_the_bottom():
         step = 1e-3 * slope.item()
         assert f(x - step) < f(x) < f(x + step)
         assert (x - step > x) == (slope < 0)  # against a negative slope is to the right
+
+
+def test_a_steeper_slope_does_not_mean_the_bottom_is_further_away():
+    # the page once said "the steeper the slope, the further away the bottom is"; two bowls
+    # with their bottom at 1 show otherwise: 10 (x - 1)^2 has slope 20 (x - 1), (x - 1)^2 has 2 (x - 1)
+    near, far = torch.tensor(1.5, dtype=F64), torch.tensor(3.0, dtype=F64)
+    steep = gradients.autograd_gradient(lambda x: 10 * gradients.parabola(x), near)
+    gentle = gradients.autograd_gradient(gradients.parabola, far)
+    assert_close(steep, 20 * (1.5 - 1), atol=1e-12)
+    assert_close(gentle, 2 * (3.0 - 1), atol=1e-12)
+    assert abs(steep) > abs(gentle) and abs(near - 1) < abs(far - 1)
 
 
 # -- autograd -------------------------------------------------------------------------------------
@@ -267,91 +280,100 @@ def test_the_quadratic_loss_has_no_truncation_error_so_the_large_step_wins(
     x, y = data64
     exact = formula(x, y, start)
     gap = {
-        h: (gradients.finite_difference(loss64, start, h) - exact).abs().max().item()
-        for h in (1e-1, 1e-5)
+        delta: (gradients.finite_difference(loss64, start, delta) - exact)
+        .abs()
+        .max()
+        .item()
+        for delta in (1e-1, 1e-5)
     }
     assert gap[1e-1] < 1e-13 and gap[1e-1] < gap[1e-5]
 
 
 def test_the_step_errors_the_page_draws_are_the_central_differences_of_exp(errors):
-    hs, e64, e32 = errors
-    assert_close(hs[0], 1e-1, rtol=1e-12)
-    assert_close(hs[-1], 1e-14, rtol=1e-12)
-    assert_close(e64, central_errors(hs, F64), rtol=1e-9, atol=1e-17)
-    assert_close(e32, central_errors(hs, torch.float32), rtol=1e-6, atol=1e-9)
+    deltas, e64, e32 = errors
+    assert_close(deltas[0], 1e-1, rtol=1e-12)
+    assert_close(deltas[-1], 1e-14, rtol=1e-12)
+    assert_close(e64, central_errors(deltas, F64), rtol=1e-9, atol=1e-17)
+    assert_close(e32, central_errors(deltas, torch.float32), rtol=1e-6, atol=1e-9)
 
 
 def test_the_error_at_a_middle_step_is_smaller_than_at_both_ends(errors):
-    hs, e64, _ = errors
-    middle = error_at(hs, e64, 1e-5)
+    deltas, e64, _ = errors
+    middle = error_at(deltas, e64, 1e-5)
     assert middle < 1e-9
     assert middle < e64[0] / 1e5 and middle < e64[-1] / 1e5
 
 
 def test_truncation_error_falls_as_h_squared_on_the_right(errors):
-    hs, e64, _ = errors
-    right = [(h, err) for h, err in zip(hs, e64) if h >= 1e-3]
+    deltas, e64, _ = errors
+    right = [(delta, err) for delta, err in zip(deltas, e64) if delta >= 1e-3]
     assert_close(fitted_slope(*zip(*right)), 2.0, atol=0.02)
-    for h, err in right:  # and its size is h^2 f'''(1) / 6 = h^2 e / 6, the dashed line
-        assert_close(err, h**2 * math.e / 6, rtol=1e-2)
+    for (
+        delta,
+        err,
+    ) in right:  # and its size is delta^2 f'''(1) / 6 = delta^2 e / 6, the dashed line
+        assert_close(err, delta**2 * math.e / 6, rtol=1e-2)
 
 
 def test_round_off_error_grows_as_one_over_h_on_the_left_below_eps_f_over_h(errors):
-    hs, e64, _ = errors
-    left = [(h, err) for h, err in zip(hs, e64) if h <= 1e-8]
+    deltas, e64, _ = errors
+    left = [(delta, err) for delta, err in zip(deltas, e64) if delta <= 1e-8]
     assert -1.3 < fitted_slope(*zip(*left)) < -0.7
-    best_h = hs[int(np.argmin(e64))]
-    for h, err in zip(hs, e64):
-        if h <= best_h:  # below the dotted line eps * f(1) / h
-            assert err < torch.finfo(F64).eps * math.e / h
+    best_delta = deltas[int(np.argmin(e64))]
+    for delta, err in zip(deltas, e64):
+        if delta <= best_delta:  # below the dotted line eps * f(1) / delta
+            assert err < torch.finfo(F64).eps * math.e / delta
 
 
 def test_float32_draws_the_v_higher_and_further_right(errors):
-    hs, e64, e32 = errors
+    deltas, e64, e32 = errors
     i64, i32 = int(np.argmin(e64)), int(np.argmin(e32))
-    assert hs[i32] > 100 * hs[i64]
+    assert deltas[i32] > 100 * deltas[i64]
     assert e32[i32] > 1e4 * e64[i64]
 
 
 def test_in_float32_the_estimate_is_zero_once_the_two_values_round_to_the_same_number(
     errors,
 ):
-    hs, _, e32 = errors
+    deltas, _, e32 = errors
     eps32 = torch.finfo(torch.float32).eps
-    zero = max(h for h, err in zip(hs, e32) if err == math.e)
+    zero = max(delta for delta, err in zip(deltas, e32) if err == math.e)
     assert eps32 / 4 <= zero <= eps32
     x = torch.tensor(1.0)
-    for h in (
-        hs
+    for delta in (
+        deltas
     ):  # from there down the two values of exp are equal, and the error is all of e
-        same = torch.exp(x + h) == torch.exp(x - h)
-        assert same == (h <= zero)
-        assert same == (gradients.finite_difference(torch.exp, x, h).item() == 0)
+        same = torch.exp(x + delta) == torch.exp(x - delta)
+        assert same == (delta <= zero)
+        assert same == (gradients.finite_difference(torch.exp, x, delta).item() == 0)
     assert (
         x + eps32 / 4 == x and x - eps32 / 4 == x
-    )  # far enough down, x +- h is x itself
+    )  # far enough down, x +- delta is x itself
 
 
 def test_the_best_step_is_within_a_factor_of_3_of_the_cube_root_of_3_eps(errors):
-    # exercise 3: h* = (3 eps)^(1/3), and the measured bottom is a little lower
-    hs, e64, e32 = errors
+    # exercise 3: delta* = (3 eps)^(1/3), and the measured bottom is a little lower
+    deltas, e64, e32 = errors
     for dtype, errs in ((F64, e64), (torch.float32, e32)):
         theory = (3 * torch.finfo(dtype).eps) ** (1 / 3)
-        assert theory / 3 < hs[int(np.argmin(errs))] <= theory
+        assert theory / 3 < deltas[int(np.argmin(errs))] <= theory
 
 
 def test_the_forward_difference_has_truncation_h_over_2_and_a_best_step_near_sqrt_eps(
     errors,
 ):
     # exercise 4, computed here independently of the lesson
-    hs = errors[0]
+    deltas = errors[0]
     x = torch.tensor(1.0, dtype=F64)
-    forward = [abs(((torch.exp(x + h) - torch.exp(x)) / h).item() - math.e) for h in hs]
-    for h, err in zip(hs, forward):
-        if 1e-5 <= h <= 1e-3:
-            assert_close(err, h / 2 * math.e, rtol=2e-3)
+    forward = [
+        abs(((torch.exp(x + delta) - torch.exp(x)) / delta).item() - math.e)
+        for delta in deltas
+    ]
+    for delta, err in zip(deltas, forward):
+        if 1e-5 <= delta <= 1e-3:
+            assert_close(err, delta / 2 * math.e, rtol=2e-3)
     root_eps = math.sqrt(torch.finfo(F64).eps)
-    assert root_eps / 3 < hs[int(np.argmin(forward))] < 3 * root_eps
+    assert root_eps / 3 < deltas[int(np.argmin(forward))] < 3 * root_eps
 
 
 # -- the gradient points uphill -------------------------------------------------------------------
@@ -446,6 +468,24 @@ def test_no_direction_is_steeper_than_minus_the_gradient(data64, loss64, start):
     along = gradients.directional_slopes(loss64, start, radians(down))[0]
     assert_close(along, -g.norm(), atol=1e-9)
     assert_close(max(slopes), g.norm(), rtol=1e-5)  # along +g the loss rises fastest
+
+
+def test_the_45_degrees_at_the_start_is_a_coincidence_of_nearly_equal_parts(
+    data64, loss64
+):
+    # at (-1, 1) the two parts of the gradient are within 0.2% of each other; at (5, 4) the
+    # steepest of 360 directions is nowhere near 45 degrees, and is again where -g points
+    x, y = data64
+    g = formula(x, y, torch.tensor(START, dtype=F64))
+    assert abs(g[0] - g[1]) < 2e-3 * abs(g[0])
+    a = torch.tensor([5.0, 4.0], dtype=F64)
+    g = formula(x, y, a)
+    angles = torch.arange(360, dtype=F64) * math.pi / 180
+    slopes = gradients.directional_slopes(loss64, a, angles)
+    best = slopes.index(min(slopes))
+    down = math.degrees(math.atan2(-g[1], -g[0])) % 360
+    assert abs(best - down) <= 0.5 and abs(best - 45) > 90
+    assert_close(min(slopes), -g.norm(), rtol=1e-4)
 
 
 def test_at_right_angles_to_the_gradient_the_slope_is_zero(data64, loss64, start):
@@ -619,10 +659,10 @@ CALLS = [
     ),
     Call(
         gradients.finite_difference,
-        {"f": FUNCTION + NOT_ONE_NUMBER, "a": TENSOR, "h": "positive"},
+        {"f": FUNCTION + NOT_ONE_NUMBER, "a": TENSOR, "delta": "positive"},
         f=lambda: total,
         a=lambda: torch.ones(3),
-        h=1e-5,
+        delta=1e-5,
     ),
     Call(
         gradients.directional_slopes,
@@ -635,7 +675,7 @@ CALLS = [
                 torch.tensor([0.0, float("nan")]),
                 torch.tensor([float("inf")]),
             ],
-            "h": "positive",
+            "delta": "positive",
         },
         f=lambda: total,
         a=lambda: torch.zeros(2),
@@ -737,6 +777,11 @@ def test_gradient_table_has_a_row_per_point_with_matching_columns(data64, start,
         assert by_autograd == by_formula
     assert_close(parse_vec(rows[0][1]), formula(x, y, start), atol=1e-6)
     assert "−0.000000" not in rows[1][1]  # no negative zero at the minimum
+    # an exact zero difference says so, and not "0.0 × 10⁰"
+    for row, a in zip(rows, (start, best)):
+        by_autograd = gradients.autograd_gradient(lambda a: fit_line.mse(x @ a, y), a)
+        exact = torch.equal(by_autograd, fit_line.gradient(x, y, a))
+        assert (row[3] == "0: the same bits") == exact and "× 10⁰" not in row[3]
 
 
 def test_gradient_table_gives_the_same_bits_wherever_its_memory_lies(data64):
@@ -762,19 +807,19 @@ def test_check_table_rows_are_the_runs_numbers(data64, loss64, start):
 
 
 def test_regime_slopes_and_best_step_are_the_fits_and_the_minimum_of_the_errors(errors):
-    hs, e64, _ = errors
-    right, left = draw.regime_slopes(hs, e64, right=1e-3, left=1e-8)
-    big = [(h, e) for h, e in zip(hs, e64) if h >= 1e-3]
-    small = [(h, e) for h, e in zip(hs, e64) if h <= 1e-8]
+    deltas, e64, _ = errors
+    right, left = draw.regime_slopes(deltas, e64, right=1e-3, left=1e-8)
+    big = [(delta, e) for delta, e in zip(deltas, e64) if delta >= 1e-3]
+    small = [(delta, e) for delta, e in zip(deltas, e64) if delta <= 1e-8]
     assert_close(right, fitted_slope(*zip(*big)), atol=1e-9)
     assert_close(left, fitted_slope(*zip(*small)), atol=1e-9)
-    assert draw.best_step(hs, e64) == (hs[int(np.argmin(e64))], min(e64))
+    assert draw.best_step(deltas, e64) == (deltas[int(np.argmin(e64))], min(e64))
     assert_close(draw.truncation_guide(1e-2), 1e-4 * math.e / 6, rtol=1e-12)
     assert_close(
         draw.roundoff_guide(1e-2), torch.finfo(F64).eps * math.e / 1e-2, rtol=1e-12
     )
     with pytest.raises(ValueError, match="first must be greater than last"):
-        draw.steps_h(first=-5, last=-1)
+        draw.step_grid(first=-5, last=-1)
 
 
 def test_gradient_field_is_the_formula_at_every_grid_point(data64):
@@ -814,6 +859,9 @@ def test_tangent_figure_draws_a_tangent_per_point_in_its_themes_colours(theme):
     for line, x in zip(tangents, XS):  # each segment has the slope of f at its point
         (x0, x1), (y0, y1) = line.get_xdata(), line.get_ydata()
         assert_close((y1 - y0) / (x1 - x0), 2 * (x - 1), atol=1e-9)
+    # the curve lies above the grid lines, which would otherwise cut gaps in it
+    curve = max(ax.get_lines(), key=lambda line: len(line.get_xdata()))
+    assert curve.get_zorder() > max(ax.xaxis.get_zorder(), ax.yaxis.get_zorder())
     arrows = [t for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
     assert len(arrows) == sum(x != 1 for x in XS)  # no arrow at the bottom
     svg = render.figure_bytes(fig).decode()
@@ -822,8 +870,8 @@ def test_tangent_figure_draws_a_tangent_per_point_in_its_themes_colours(theme):
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_step_error_figure_draws_both_precisions_and_both_guides(errors, theme):
-    hs, e64, e32 = errors
-    fig = draw.plot_step_errors(hs, e64, e32, theme=theme)
+    deltas, e64, e32 = errors
+    fig = draw.plot_step_errors(deltas, e64, e32, theme=theme)
     lines = fig.axes[0].get_lines()
     assert (
         len(lines) == 6
@@ -833,6 +881,15 @@ def test_step_error_figure_draws_both_precisions_and_both_guides(errors, theme):
         "float32",
     ]
     assert render.PALETTES[theme]["bg"] in render.figure_bytes(fig).decode()
+    # the guides are drawn over the data (the dashed one once hid under the float64 curve) and
+    # run past the bottom of the V, where the data part from them
+    guides = {line.get_gid(): line for line in lines if line.get_gid()}
+    data = [line for line in lines if line.get_label() in ("float64", "float32")]
+    assert set(guides) == {"truncation guide", "round-off guide"}
+    best = draw.best_step(deltas, e64)[0]
+    assert min(guides["truncation guide"].get_xdata()) < best / 10
+    assert max(guides["round-off guide"].get_xdata()) > best * 10
+    assert all(g.get_zorder() > d.get_zorder() for g in guides.values() for d in data)
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])

@@ -3,23 +3,23 @@
 import torch
 
 
-def directional_check(f, g, a, h=1e-5, directions=5, seed=0):
+def directional_check(f, g, a, delta=1e-5, directions=5, seed=0):
     """Check a claimed gradient g of scalar f at a; return the largest error.
 
     a and g are float64 tensors of the same shape, any shape. Draw
     `directions` random directions d of a's shape and length 1: normal
     entries from torch.Generator().manual_seed(seed), divided by their norm.
     Along each, compare the central difference
-    (f(a + h d) - f(a - h d)) / (2h) with the slope that g predicts, the sum
+    (f(a + delta d) - f(a - delta d)) / (2 delta) with the slope that g predicts, the sum
     of d * g. Return the largest absolute difference, as a float; NaN if
     any difference is NaN, for a check must never pass a NaN.
     Call f at most 2 * directions times (once more, at a, is allowed), and
-    do not change a. Raise ValueError if h is not a positive, finite number,
+    do not change a. Raise ValueError if delta is not a positive, finite number,
     if directions < 1, or if g's shape is not a's.
     """
     # --8<-- [start:solution]
-    if not 0 < h < float("inf"):
-        raise ValueError(f"h must be a positive, finite number, got {h!r}")
+    if not 0 < delta < float("inf"):
+        raise ValueError(f"delta must be a positive, finite number, got {delta!r}")
     if directions < 1:
         raise ValueError(f"directions must be at least 1, got {directions!r}")
     if g.shape != a.shape:
@@ -31,7 +31,7 @@ def directional_check(f, g, a, h=1e-5, directions=5, seed=0):
     for _ in range(directions):
         d = torch.randn(a.shape, generator=gen, dtype=a.dtype)
         d = d / d.norm()
-        measured = (f(a + h * d) - f(a - h * d)) / (2 * h)  # new tensors
+        measured = (f(a + delta * d) - f(a - delta * d)) / (2 * delta)  # new tensors
         predicted = (d * g).sum()  # d·∇f, for a tensor of any shape
         errors.append(abs(measured - predicted))
     return torch.stack(errors).max().item()  # max(0.0, nan) would be 0.0

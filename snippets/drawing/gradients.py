@@ -97,98 +97,128 @@ def gradient_table(x, y, points):
         by_autograd = autograd_gradient(lambda a: mse(x @ a, y), a)
         by_formula = gradient(x, y, a)
         gap = (by_autograd - by_formula).abs().max().item()
+        same = "0: the same bits" if gap == 0 else sci(gap)
         rows.append(
-            f"| {vec(a, 3)} | {vec(by_autograd, 6)} | {vec(by_formula, 6)} | {sci(gap)} |"
+            f"| {vec(a, 3)} | {vec(by_autograd, 6)} | {vec(by_formula, 6)} | {same} |"
         )
     return "\n".join(rows)
 
 
-def check_table(f, a, hs):
-    """Return a Markdown table of the finite-difference gradient of f at a for each h, beside autograd's."""
+def check_table(f, a, deltas):
+    """Return a Markdown table of the finite-difference gradient of f at a per step, beside autograd's."""
     by_autograd = autograd_gradient(f, a)
     rows = [
-        "| step $h$ | finite difference | autograd | largest difference |",
+        "| step $\\delta$ | finite difference | autograd | largest difference |",
         "|---:|---|---|---:|",
     ]
-    for h in hs:
-        by_differences = finite_difference(f, a, h)
+    for delta in deltas:
+        by_differences = finite_difference(f, a, delta)
         gap = (by_differences - by_autograd).abs().max().item()
         rows.append(
-            f"| {sci(h, 0)} | {vec(by_differences, 9)} | {vec(by_autograd, 9)} | {sci(gap)} |"
+            f"| {sci(delta, 0)} | {vec(by_differences, 9)} | {vec(by_autograd, 9)} | {sci(gap)} |"
         )
     return "\n".join(rows)
 
 
-def steps_h(first=-1, last=-14, per_decade=4):
-    """Return the steps h = 10^first down to 10^last, `per_decade` of them in each factor of ten."""
+def step_grid(first=-1, last=-14, per_decade=4):
+    """Return the steps delta = 10^first down to 10^last, `per_decade` of them in each factor of ten."""
     if not first > last:
         raise ValueError(f"first must be greater than last, got {first} and {last}")
     count = (first - last) * per_decade + 1
     return [10 ** (first - k / per_decade) for k in range(count)]
 
 
-def difference_errors(hs, dtype=torch.float64, x0=1.0):
-    """Return |finite difference - exact| for the derivative of exp at x0, for each step h in `hs`."""
+def difference_errors(deltas, dtype=torch.float64, x0=1.0):
+    """Return |finite difference - exact| for the derivative of exp at x0, for each step delta in `deltas`."""
     x = torch.tensor(x0, dtype=dtype)
     exact = math.exp(x0)  # exp is its own derivative
-    return [abs(finite_difference(torch.exp, x, h).item() - exact) for h in hs]
+    return [
+        abs(finite_difference(torch.exp, x, delta).item() - exact) for delta in deltas
+    ]
 
 
 def step_errors(dtype=torch.float64):
     """Return the steps of the figure, and the error of exp's central difference at x = 1 for each."""
-    hs = steps_h()
-    return hs, difference_errors(hs, dtype)
+    deltas = step_grid()
+    return deltas, difference_errors(deltas, dtype)
 
 
-def regime_slopes(hs, errors, right=1e-3, left=1e-8):
-    """Return the log-log slope of the error for steps h >= right, and for steps h <= left."""
-    big = [(h, e) for h, e in zip(hs, errors) if h >= right]
-    small = [(h, e) for h, e in zip(hs, errors) if h <= left]
+def regime_slopes(deltas, errors, right=1e-3, left=1e-8):
+    """Return the log-log slope of the error for steps delta >= right, and for steps delta <= left."""
+    big = [(delta, e) for delta, e in zip(deltas, errors) if delta >= right]
+    small = [(delta, e) for delta, e in zip(deltas, errors) if delta <= left]
     return loglog_slope(*zip(*big)), loglog_slope(*zip(*small))
 
 
-def best_step(hs, errors):
+def best_step(deltas, errors):
     """Return the step with the smallest error, and that error."""
-    i = min(range(len(hs)), key=lambda k: errors[k])
-    return hs[i], errors[i]
+    i = min(range(len(deltas)), key=lambda k: errors[k])
+    return deltas[i], errors[i]
 
 
-def truncation_guide(h, x0=1.0):
-    """The leading truncation error of the central difference for exp at x0: h^2 f'''(x0) / 6."""
-    return h**2 * math.exp(x0) / 6
+def truncation_guide(delta, x0=1.0):
+    """The leading truncation error of the central difference for exp at x0: delta^2 f'''(x0) / 6."""
+    return delta**2 * math.exp(x0) / 6
 
 
-def roundoff_guide(h, dtype=torch.float64, x0=1.0):
-    """The size of the round-off error: machine epsilon times |f(x0)|, divided by h."""
-    return torch.finfo(dtype).eps * math.exp(x0) / h
+def roundoff_guide(delta, dtype=torch.float64, x0=1.0):
+    """The size of the round-off error: machine epsilon times |f(x0)|, divided by delta."""
+    return torch.finfo(dtype).eps * math.exp(x0) / delta
 
 
-def plot_step_errors(hs, errors64, errors32, theme="light"):
-    """Return a Figure: the error of the central difference against h, on log axes, in float64 and float32."""
-    best64, best32 = best_step(hs, errors64), best_step(hs, errors32)
+def plot_step_errors(deltas, errors64, errors32, theme="light"):
+    """Return a Figure: the central difference's error against the step, log axes, float64 and float32."""
+    best64, best32 = best_step(deltas, errors64), best_step(deltas, errors32)
     with render.themed(theme) as p:
         fig = render.new_figure(6.4, 4.2)
         ax = fig.add_subplot()
-        right = [h for h in hs if h >= 2e-6]
         ax.plot(
-            right, [truncation_guide(h) for h in right], "--", color=p["muted"], lw=1.2
+            deltas,
+            errors64,
+            "o-",
+            color=p["role"]["path"],
+            ms=3.5,
+            lw=1.6,
+            label="float64",
         )
-        left = [h for h in hs if h <= 1e-4]
-        ax.plot(left, [roundoff_guide(h) for h in left], ":", color=p["muted"], lw=1.6)
         ax.plot(
-            hs, errors64, "o-", color=p["cycle"][0], ms=3.5, lw=1.6, label="float64"
+            deltas,
+            errors32,
+            "s-",
+            color=p["role"]["second"],
+            ms=3.5,
+            lw=1.6,
+            label="float32",
         )
+        # the guides are drawn over the data, and past the V, so they show where they part from it
+        right = [delta for delta in deltas if delta >= 3e-8]
         ax.plot(
-            hs, errors32, "s-", color=p["cycle"][1], ms=3.5, lw=1.6, label="float32"
+            right,
+            [truncation_guide(delta) for delta in right],
+            "--",
+            color=p["fg"],
+            lw=1.3,
+            zorder=4,
+            gid="truncation guide",
         )
-        for (h, err), color, place in (
-            (best64, p["cycle"][0], ((0, -14), "center")),
-            (best32, p["cycle"][1], ((10, -10), "left")),
+        left = [delta for delta in deltas if delta <= 1e-3]
+        ax.plot(
+            left,
+            [roundoff_guide(delta) for delta in left],
+            ":",
+            color=p["fg"],
+            lw=1.6,
+            zorder=4,
+            gid="round-off guide",
+        )
+        for (delta, err), color, place in (
+            (best64, p["role"]["path"], ((-8, -8), "right")),
+            (best32, p["role"]["second"], ((10, -10), "left")),
         ):
-            ax.plot([h], [err], "o", ms=11, mfc="none", mec=color, mew=1.8)
+            ax.plot([delta], [err], "o", ms=11, mfc="none", mec=color, mew=1.8)
             ax.annotate(
-                f"best: h = {sci(h, 0)}",
-                xy=(h, err),
+                f"best: δ = {sci(delta, 0)}",
+                xy=(delta, err),
                 xytext=place[0],
                 textcoords="offset points",
                 ha=place[1],
@@ -197,18 +227,18 @@ def plot_step_errors(hs, errors64, errors32, theme="light"):
                 fontsize=9,
             )
         ax.text(
-            0.1,
-            1e-10,
-            "truncation error ∝ h²\n(dashed: h²·f‴(x)/6)",
+            2e-6,
+            1e-14,
+            "truncation error ∝ δ²\n(dashed: δ²·f‴(x)/6)",
             color=p["fg"],
             fontsize=9,
-            ha="right",
-            va="center",
+            ha="left",
+            va="bottom",
         )
         ax.text(
             1e-12,
             3e-2,
-            "round-off error ∝ ε/h\n(dotted: ε·f(x)/h)",
+            "round-off error ∝ ε/δ\n(dotted: ε·f(x)/δ)",
             color=p["fg"],
             fontsize=9,
             ha="left",
@@ -223,7 +253,7 @@ def plot_step_errors(hs, errors64, errors32, theme="light"):
         ax.yaxis.set_minor_locator(NullLocator())
         ax.xaxis.set_major_formatter(FuncFormatter(power_of_ten))
         ax.yaxis.set_major_formatter(FuncFormatter(power_of_ten))
-        ax.set_xlabel("step h")
+        ax.set_xlabel("step δ")
         ax.set_ylabel("|finite difference − exact|")
         ax.legend(loc="lower left")
     return fig
@@ -252,26 +282,22 @@ def plot_tangents(f, xs, theme="light", length=1.7, arrow_scale=0.2):
         aspect = (fig.get_figheight() / (top * 1.25 - floor * 2)) / (
             fig.get_figwidth() / (hi - lo)
         )
-        ax.plot(u, f(u), color=p["muted"], lw=1.5, zorder=1)
+        # above the grid (zorder 1.5), which would otherwise cut gaps in the curve
+        ax.plot(u, f(u), color=p["muted"], lw=1.5, zorder=2)
         ax.axhline(0, color=p["grid"], lw=1, zorder=0)
         for x, fx, slope in points:
-            color = (
-                p["cycle"][0]
-                if slope < 0
-                else p["cycle"][1]
-                if slope > 0
-                else p["cycle"][2]
-            )
+            # the tangent is the slope being read; the way down and the bottom are the answer
+            color, down = p["role"]["path"], p["role"]["answer"]
             dx = length / 2 / math.hypot(1, slope * aspect)
             ax.plot(
                 [x - dx, x + dx],
                 [fx - slope * dx, fx + slope * dx],
                 color=color,
                 lw=2.4,
-                zorder=2,
+                zorder=3,
                 gid="tangent",
             )
-            ax.plot([x], [fx], "o", color=color, ms=7, zorder=3)
+            ax.plot([x], [fx], "o", color=down if slope == 0 else color, ms=7, zorder=4)
             side = (
                 -1 if slope > 0 else 1 if slope < 0 else 0
             )  # inside the bowl, off the curve
@@ -292,7 +318,7 @@ def plot_tangents(f, xs, theme="light", length=1.7, arrow_scale=0.2):
                     xytext=(x, floor),
                     arrowprops={
                         "arrowstyle": "-|>",
-                        "color": color,
+                        "color": down,
                         "lw": 2,
                         "mutation_scale": 14,
                         "shrinkA": 0,
@@ -300,7 +326,7 @@ def plot_tangents(f, xs, theme="light", length=1.7, arrow_scale=0.2):
                     },
                 )
             else:
-                ax.plot([x], [floor], "o", color=color, ms=5)
+                ax.plot([x], [floor], "o", color=down, ms=5)
             ax.plot([x, x], [floor, fx], ":", color=p["muted"], lw=0.8, zorder=0)
         ax.text(
             lo + 0.05,
@@ -341,22 +367,26 @@ def plot_gradient_field(
     with render.themed(theme) as p:
         fig = render.new_figure(6.4, 5.8)
         ax = fig.add_subplot()
-        draw_contours(ax, x, y, a1_lim, a2_lim, p, n=61)
+        draw_contours(
+            ax, x, y, a1_lim, a2_lim, p, n=161
+        )  # fine enough for round ellipses
         arrow = {"angles": "xy", "scale_units": "xy", "scale": 1, "zorder": 3}
         ax.quiver(
             A1,
             A2,
             -lr * g[..., 0],
             -lr * g[..., 1],
-            color=p["cycle"][0],
+            color=p["role"]["path"],
             width=0.005,
             label=f"downhill, −{lr:g} ∇L, from each grid point",
             **arrow,
         )
-        ax.plot(A1.flatten(), A2.flatten(), ".", color=p["cycle"][0], ms=3, zorder=3)
+        ax.plot(
+            A1.flatten(), A2.flatten(), ".", color=p["role"]["path"], ms=3, zorder=3
+        )
         for sign, color, label in (
-            (1, p["cycle"][1], f"uphill, +{lr:g} ∇L, {at}"),
-            (-1, p["cycle"][2], f"downhill, −{lr:g} ∇L, {at}"),
+            (1, p["role"]["wrong"], f"uphill, +{lr:g} ∇L, {at}"),
+            (-1, p["role"]["answer"], f"downhill, −{lr:g} ∇L, {at}"),
         ):
             ax.quiver(
                 [a0[0]],
@@ -403,7 +433,8 @@ def animate_directions(x, y, a0, theme="light", frames=60, radius=1.2):
     u0, v0 = a0.tolist()
     gu, gv = (-g / g.norm()).tolist()
     with render.themed(theme) as p:
-        fig = render.new_figure(7.6, 3.4)
+        # as large as the GIF budget allows, its text a size up, to stay legible shown smaller
+        fig = render.new_figure(8.0, 4.2)
         ax, ax_s = fig.subplots(1, 2, width_ratios=[1, 1.25])
         lim = radius * 1.35
         draw_contours(
@@ -415,7 +446,7 @@ def animate_directions(x, y, a0, theme="light", frames=60, radius=1.2):
                 (u0 + radius * gu, v0 + radius * gv),
                 arrowstyle="-|>",
                 mutation_scale=14,
-                color=p["cycle"][2],
+                color=p["role"]["answer"],
                 lw=2,
                 zorder=3,
             )
@@ -435,7 +466,7 @@ def animate_directions(x, y, a0, theme="light", frames=60, radius=1.2):
             (u0 + radius, v0),
             arrowstyle="-|>",
             mutation_scale=14,
-            color=p["cycle"][0],
+            color=p["role"]["path"],
             lw=2.2,
             zorder=5,
         )
@@ -451,9 +482,9 @@ def animate_directions(x, y, a0, theme="light", frames=60, radius=1.2):
             lw=1.5,
         )
         ax_s.axhline(0, color=p["muted"], lw=0.8)
-        ax_s.axvline(down, ls="--", color=p["cycle"][2], lw=1.4)
+        ax_s.axvline(down, ls="--", color=p["role"]["answer"], lw=1.4)
         ax_s.plot(
-            [down], [-steepest], "o", ms=9, mfc="none", mec=p["cycle"][2], mew=1.6
+            [down], [-steepest], "o", ms=9, mfc="none", mec=p["role"]["answer"], mew=1.6
         )
         ax_s.text(
             down + 55,
@@ -461,14 +492,18 @@ def animate_directions(x, y, a0, theme="light", frames=60, radius=1.2):
             f"−∇L, at {down:.0f}°:\nslope −|∇L| = −{steepest:.2f}",
             va="bottom",
             color=p["fg"],
-            fontsize=9,
+            fontsize=12,
         )
-        (trace,) = ax_s.plot([], [], color=p["cycle"][0])
-        (dot,) = ax_s.plot([], [], "o", color=p["cycle"][0], ms=6)
+        (trace,) = ax_s.plot([], [], color=p["role"]["path"])
+        (dot,) = ax_s.plot([], [], "o", color=p["role"]["path"], ms=6)
         ax_s.set_xlim(-6, 366)
         ax_s.set_xticks(range(0, 361, 90))
-        ax_s.set_xlabel("direction (degrees from the a₁ axis)")
-        ax_s.set_ylabel("slope of the loss")
+        ax_s.set_xlabel("direction (degrees from the a₁ axis)", fontsize=12)
+        ax_s.set_ylabel("slope of the loss", fontsize=12)
+        for axes in (ax, ax_s):
+            axes.tick_params(labelsize=11)
+            axes.xaxis.label.set_fontsize(12)
+            axes.yaxis.label.set_fontsize(12)
 
         def update(k):
             arrow.set_positions(
@@ -488,20 +523,20 @@ def error_table(lesson):
     return refusals(
         [
             (
-                "finite_difference(torch.exp, torch.tensor(1.0), h=0)",
-                lambda: lesson.finite_difference(torch.exp, one, h=0),
+                "finite_difference(torch.exp, torch.tensor(1.0), delta=0)",
+                lambda: lesson.finite_difference(torch.exp, one, delta=0),
             ),
             (
-                "finite_difference(torch.exp, torch.tensor(1.0), h=float('inf'))",
-                lambda: lesson.finite_difference(torch.exp, one, h=float("inf")),
+                "finite_difference(torch.exp, torch.tensor(1.0), delta=float('inf'))",
+                lambda: lesson.finite_difference(torch.exp, one, delta=float("inf")),
             ),
             (
-                "finite_difference(torch.exp, 1.0, h=1e-5)",
-                lambda: lesson.finite_difference(torch.exp, 1.0, h=1e-5),
+                "finite_difference(torch.exp, 1.0, delta=1e-5)",
+                lambda: lesson.finite_difference(torch.exp, 1.0, delta=1e-5),
             ),
             (
-                "finite_difference(torch.exp, torch.zeros(3), h=1e-5)",
-                lambda: lesson.finite_difference(torch.exp, three, h=1e-5),
+                "finite_difference(torch.exp, torch.zeros(3), delta=1e-5)",
+                lambda: lesson.finite_difference(torch.exp, three, delta=1e-5),
             ),
             (
                 "autograd_gradient(lambda a: a.sum().item(), torch.zeros(3))",
