@@ -5,10 +5,12 @@ the page's drawings smoke-tested."""
 import io
 import itertools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -308,6 +310,55 @@ def test_validation_bottoms_out_then_rises_while_training_keeps_falling(run):
 def test_in_some_draws_the_network_has_not_started_to_overfit_by_the_last_epoch():
     # the note "Other draws of the training points": early stopping then keeps the last epoch
     assert draw.overfit_run(seed=2)["best_epoch"] == draw.EPOCHS
+
+
+def test_the_validation_loss_starts_below_the_training_loss_because_these_training_points_are_noisier(
+    run,
+):
+    # the page: the noiseless sine scores more than the noise variance on the 15 training points and
+    # less on the 100 validation points; from those scores, the best epoch is as far off on both
+    sd = defaults(vs.make_data)["noise"]
+    (x, y), (x_val, y_val) = run["train"], run["val"]
+    on_train, on_val = (
+        loss(torch.sin(math.pi * x), y),
+        loss(torch.sin(math.pi * x_val), y_val),
+    )
+    assert on_train > sd**2 > on_val
+    assert_close(draw.sine_losses(run), (on_train, on_val), rtol=1e-6)
+    train, val, best = run["history"]["train"], run["history"]["val"], run["best_epoch"]
+    below = [e for e in range(len(train)) if val[e] < train[e]]
+    assert val[best] < train[best] and len(below) > 50
+    above_train, above_val = train[best] - on_train, val[best] - on_val
+    assert (
+        0 < above_val < above_train < 1.5 * above_val
+    )  # "about as far above it on both"
+    sentence = draw.below_sentence(run)
+    assert f"At {len(below)} of the {draw.EPOCHS} epochs" in sentence
+    assert f"between epoch {below[0]} and epoch {below[-1]}" in sentence
+    assert f"scores {on_train:.3f} on these {draw.N_TRAIN} training points" in sentence
+    assert f"{above_train:.3f} on the training points, {above_val:.3f} on" in sentence
+
+
+def test_the_page_calls_full_batch_training_gradient_descent_and_its_network_what_it_is():
+    # the glossary: SGD steps on random mini-batches; this page trains on every point each step
+    page = (Path(__file__).parents[1] / "docs" / "validation-set.md").read_text()
+    assert "SGD" not in page.replace("torch.optim.SGD", "")
+    # "larger than that page's 1 → 16 → 1 with ReLU": Nonlinearity's network, as it trains it
+    from snippets import nonlinearity as nl
+    from snippets.drawing import nonlinearity as nl_draw
+
+    assert tuple(nl_draw.FIT["widths"]) == (1, 16, 1)
+    assert [type(m).__name__ for m in nl.make_network([1, 16, 1])] == [
+        "Linear",
+        "ReLU",
+        "Linear",
+    ]
+    assert "1 → 16 → 1 with ReLU" in page
+    # the Chebyshev polynomials are defined before the formula and the code that use them
+    assert page.index("T_{k+1} = 2 x T_k - T_{k-1}") < page.index("c_0 T_0(x)")
+    assert page.index("c_0 T_0(x)") < page.index("validation_set.py:polynomial")
+    # both fences of a norm stretch alike, or neither does
+    assert "\\lVert" not in page.replace("\\left\\lVert", "")
 
 
 def test_by_the_end_the_network_fits_the_training_points_better_than_the_sine(run):
@@ -933,6 +984,38 @@ def test_the_figures_draw_their_lines_in_both_themes(data, run, demo):
         groups = draw.plot_group_splits(demo, theme=theme)
         assert [len(ax.collections) for ax in groups.axes] == [2, 2]
         assert all(isinstance(f, Figure) for f in (polys, degrees, history, groups))
+
+
+@pytest.mark.parametrize("theme", render.THEMES)
+def test_the_figures_give_each_colour_its_books_meaning_and_the_sine_is_not_hidden(
+    data, theme
+):
+    # render.ROLES: the fit is "path", the training points "data", the noiseless sine "answer"; the
+    # sine is drawn above the hollow validation points
+    role = render.PALETTES[theme]["role"]
+    train, val = data
+    ax = draw.plot_polynomials(train, val, [1, 3], theme=theme).axes[1]
+    sine, fit = ax.get_lines()
+    assert to_hex(sine.get_color()) == role["answer"] and sine.get_linestyle() == ":"
+    assert to_hex(fit.get_color()) == role["path"]
+    hollow, filled = ax.collections
+    assert to_hex(filled.get_facecolor()[0]) == role["data"]
+    assert (
+        hollow.get_zorder() < sine.get_zorder() < fit.get_zorder() < filled.get_zorder()
+    )
+
+
+def test_the_drift_animation_lists_the_best_epoch_only_once_it_is_drawn(run):
+    before, after = 60, min(e for e in draw.DRIFT_FRAMES if e >= run["best_epoch"])
+    assert before < run["best_epoch"] <= after < draw.EPOCHS
+    epochs = (0, before, after, draw.EPOCHS)
+    few = {**run, "curves": {e: run["curves"][e] for e in epochs}}
+    frames = draw.animate_drift(few, theme="light")
+    strip = int(0.12 * len(frames[0]))  # the legend's strip under the panels
+    legend = [f[-strip:] for f in frames]
+    assert np.array_equal(legend[0], legend[1])  # no best epoch yet
+    assert not np.array_equal(legend[1], legend[2])  # its entry appears with its curve
+    assert np.array_equal(legend[2], legend[3])
 
 
 @pytest.mark.parametrize("theme", render.THEMES)

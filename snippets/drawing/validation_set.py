@@ -108,6 +108,33 @@ def best_and_last(run):
     return run["best_epoch"], val[run["best_epoch"]], len(val) - 1, val[-1]
 
 
+def sine_losses(run):
+    """The noiseless sine's loss on the run's training points and on its validation points."""
+    return tuple(
+        mse(torch.sin(math.pi * x.double()), y.double()).item()
+        for x, y in (run["train"], run["val"])
+    )
+
+
+def below_sentence(run):
+    """Why the validation loss starts below the training loss: the noise of the draw, measured."""
+    train, val = run["history"]["train"], run["history"]["val"]
+    below = [epoch for epoch, (t, v) in enumerate(zip(train, val)) if v < t]
+    best, on_train, on_val = run["best_epoch"], *sine_losses(run)
+    return (
+        f"One thing in the figure looks backwards. At {len(below)} of the {len(train) - 1} epochs, all "
+        f"between epoch {below[0]} and epoch {below[-1]}, the best one included ({val[best]:.3f} "
+        f"against {train[best]:.3f}), the network does better on the validation points, which it "
+        f"never trains on, than on its training points. The cause is the draw, not the network. The "
+        f"noiseless sine itself scores {on_train:.3f} on these {len(run['train'][1])} training points "
+        f"and {on_val:.3f} on the {len(run['val'][1])} validation points, where it scores "
+        f"${noise():g}^2 = {noise() ** 2:.4g}$ on average: {len(run['train'][1])} points are few, and "
+        f"these happen to carry more noise than usual. Measured from the sine's score on each set, the "
+        f"network of the best epoch is about as far above it on both: {train[best] - on_train:.3f} on "
+        f"the training points, {val[best] - on_val:.3f} on the validation points."
+    )
+
+
 def weight_decay_table(runs):
     """Return a Markdown table: for each weight decay's run, the losses after the last epoch and the best."""
     header = (
@@ -209,7 +236,7 @@ Y_LIM = (
 
 
 def _draw_points(ax, train, val, p, size=22):
-    """The training points, filled, and the validation points, hollow and faint."""
+    """The training points, filled, and the validation points, hollow and faint, under the sine."""
     ax.scatter(
         val[0][:, 0],
         val[1][:, 0],
@@ -224,22 +251,23 @@ def _draw_points(ax, train, val, p, size=22):
         train[0][:, 0],
         train[1][:, 0],
         s=size,
-        color=p["cycle"][0],
+        color=p["role"]["data"],
         label="training points",
-        zorder=4,
+        zorder=6,
     )
 
 
 def _draw_truth(ax, p):
+    """The noiseless sine, dotted in the colour of the truth, above the validation points."""
     grid = curve_grid()[:, 0]
     ax.plot(
         grid,
         torch.sin(math.pi * grid),
         ":",
-        color=p["muted"],
-        lw=1.4,
+        color=p["role"]["answer"],
+        lw=1.8,
         label="sin(πx), without noise",
-        zorder=1,
+        zorder=3,
     )
 
 
@@ -275,10 +303,10 @@ def plot_polynomials(train, val, degrees, theme="light"):
             ax.plot(
                 grid[:, 0],
                 vs.predict(coef, grid),
-                color=p["cycle"][3],
+                color=p["role"]["path"],
                 lw=1.8,
                 label="least-squares polynomial",
-                zorder=3,
+                zorder=4,
             )
             fit_loss = mse(vs.predict(coef, train[0]), train[1].double()).item()
             val_loss = mse(vs.predict(coef, val[0]), val[1].double()).item()
@@ -316,7 +344,7 @@ def plot_degree_sweep(degrees, train_loss, val_loss, theme="light", top=1.0):
             degrees,
             train_loss,
             "o-",
-            color=p["cycle"][0],
+            color=p["role"]["path"],
             ms=4.5,
             label="training loss",
         )
@@ -324,7 +352,7 @@ def plot_degree_sweep(degrees, train_loss, val_loss, theme="light", top=1.0):
             degrees,
             shown,
             "s-",
-            color=p["cycle"][1],
+            color=p["role"]["wrong"],
             ms=4.5,
             label="validation loss",
             clip_on=False,
@@ -334,7 +362,7 @@ def plot_degree_sweep(degrees, train_loss, val_loss, theme="light", top=1.0):
                 [d for d, _ in over],
                 [top] * len(over),
                 "^",
-                color=p["cycle"][1],
+                color=p["role"]["wrong"],
                 ms=8,
                 clip_on=False,
                 zorder=4,
@@ -379,14 +407,14 @@ def plot_history(history, best_epoch, theme="light"):
             "none"
         )  # fixed margins: constrained layout costs a third of the time
         ax = fig.add_axes((0.11, 0.15, 0.85, 0.82))
-        ax.plot(epochs, train, color=p["cycle"][0], lw=1.8, label="training loss")
-        ax.plot(epochs, val, color=p["cycle"][1], lw=1.8, label="validation loss")
+        ax.plot(epochs, train, color=p["role"]["path"], lw=1.8, label="training loss")
+        ax.plot(epochs, val, color=p["role"]["wrong"], lw=1.8, label="validation loss")
         ax.axvline(best_epoch, ls="--", color=p["muted"], lw=1.2)
         ax.plot(
             [best_epoch],
             [val[best_epoch]],
             "o",
-            color=p["cycle"][1],
+            color=p["role"]["second"],
             ms=8,
             mec=p["bg"],
             zorder=3,
@@ -427,19 +455,19 @@ def animate_drift(run, theme="light"):
             [],
             [],
             "--",
-            color=p["cycle"][2],
+            color=p["role"]["second"],
             lw=1.6,
-            zorder=3,
+            zorder=4,
             label=f"best epoch ({best})",
         )
         (line,) = ax_fit.plot(
-            [], [], color=p["cycle"][3], lw=2, zorder=5, label="the network now"
+            [], [], color=p["role"]["path"], lw=2, zorder=5, label="the network now"
         )
         ax_fit.set_ylim(*Y_LIM)
         ax_fit.set_xlabel("x")
         ax_fit.set_ylabel("y")
         handles, labels = ax_fit.get_legend_handles_labels()
-        fig.legend(
+        legend = fig.legend(
             handles,
             labels,
             loc="lower center",
@@ -449,18 +477,24 @@ def animate_drift(run, theme="light"):
             columnspacing=1.2,
             bbox_to_anchor=(0.5, 0.0),
         )
+        # the best epoch's entry in the legend shows from the frame where the curve does
+        best_entry = [
+            artist
+            for handle, text in zip(legend.legend_handles, legend.get_texts())
+            if text.get_text() == f"best epoch ({best})"
+            for artist in (handle, text)
+        ]
         every = range(len(train_loss))
-        ax_loss.plot(
-            every, train_loss, ":", color=p["muted"], lw=1.0
-        )  # what is to come, faintly
-        ax_loss.plot(every, val_loss, ":", color=p["muted"], lw=1.0)
+        # what is to come, faint and solid (dotted is the sine's style), in the grid's colour
+        for future in (train_loss, val_loss):
+            ax_loss.plot(every, future, color=p["grid"], lw=1.0)
         (trace_train,) = ax_loss.plot(
-            [], [], color=p["cycle"][0], lw=1.8, label="training"
+            [], [], color=p["role"]["path"], lw=1.8, label="training"
         )
         (trace_val,) = ax_loss.plot(
-            [], [], color=p["cycle"][1], lw=1.8, label="validation"
+            [], [], color=p["role"]["wrong"], lw=1.8, label="validation"
         )
-        (mark,) = ax_loss.plot([], [], "o", color=p["cycle"][2], ms=7, zorder=4)
+        (mark,) = ax_loss.plot([], [], "o", color=p["role"]["second"], ms=7, zorder=4)
         ax_loss.set_ylim(0, max(*train_loss, *val_loss) * 1.05)
         ax_loss.set_xlim(0, len(train_loss) - 1)
         ax_loss.set_xlabel("epoch")
@@ -473,12 +507,17 @@ def animate_drift(run, theme="light"):
             passed = epoch >= best
             ghost.set_data((grid, run["best_curve"].numpy()) if passed else ([], []))
             mark.set_data(([best], [val_loss[best]]) if passed else ([], []))
+            for artist in best_entry:
+                artist.set_visible(passed)
             trace_train.set_data(range(epoch + 1), train_loss[: epoch + 1])
             trace_val.set_data(range(epoch + 1), val_loss[: epoch + 1])
             title.set_text(f"epoch {epoch:3d}")
 
         frames = render.blit_frames(
-            fig, [line, ghost, mark, trace_train, trace_val, title], update, epochs
+            fig,
+            [line, ghost, mark, trace_train, trace_val, title, legend],
+            update,
+            epochs,
         )
     return frames
 
@@ -510,7 +549,7 @@ def plot_group_splits(demo, theme="light"):
                 x[train_idx, 0],
                 x[train_idx, 1],
                 s=14,
-                color=p["cycle"][0],
+                color=p["role"]["data"],
                 label="training",
                 zorder=2,
             )
@@ -519,7 +558,7 @@ def plot_group_splits(demo, theme="light"):
                 x[val_idx, 1],
                 s=46,
                 facecolors="none",
-                edgecolors=p["cycle"][1],
+                edgecolors=p["muted"],
                 linewidths=1.6,
                 label="validation",
                 zorder=3,
