@@ -87,23 +87,25 @@ def plot_classifier(w, history):
 
 # --8<-- [start:grad-step-errors]
 def plot_step_errors():
-    """The error of the central difference of exp at x = 1 (exactly e), against the step h,
+    """The error of the central difference of exp at x = 1 (exactly e), against the step delta,
     in float64 and in float32: the line's loss is a quadratic, with no truncation error to see."""
-    hs = torch.logspace(-12, 0, 49, dtype=torch.float64)
+    deltas = torch.logspace(-12, 0, 49, dtype=torch.float64)
     e = torch.tensor(1.0, dtype=torch.float64).exp().item()
     fig, ax = plt.subplots(figsize=(6, 4))
     for dtype in (torch.float64, torch.float32):
         one = torch.tensor([1.0], dtype=dtype)
         errors = [
             abs(
-                finite_difference(lambda a: torch.exp(a).sum(), one, h.item()).item()
+                finite_difference(
+                    lambda a: torch.exp(a).sum(), one, delta.item()
+                ).item()
                 - e
             )
-            for h in hs
+            for delta in deltas
         ]
-        ax.loglog(hs, [max(e, 1e-17) for e in errors], "o-", ms=3, label=str(dtype))
+        ax.loglog(deltas, [max(e, 1e-17) for e in errors], "o-", ms=3, label=str(dtype))
     ax.set(
-        xlabel="step h", ylabel="error", title="Too small an h is as bad as too large"
+        xlabel="step δ", ylabel="error", title="Too small a step is as bad as too large"
     )
     ax.legend()
     return fig
@@ -136,9 +138,9 @@ def plot_gradient_field(x, y):
 
 
 # --8<-- [start:lr-sweep]
-def plot_learning_rates(x, y, l_max):
+def plot_learning_rates(x, y, h_max):
     """Left: the loss at each step for a few learning rates. Right: the loss after 100 steps
-    across a range of learning rates, with the cliff at 2 / l_max."""
+    across a range of learning rates, with the cliff at 2 / h_max (h_max the largest curvature)."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     for lr in [0.01, 0.1, 0.5, 0.9, 1.1]:
         left.plot(descend(x, y, lr=lr, steps=100).losses, label=f"lr {lr}")
@@ -149,9 +151,11 @@ def plot_learning_rates(x, y, l_max):
     kept = [(lr, r.losses[-1]) for lr, r in zip(lrs, runs) if r.diverged_at is None]
     blew_up = [lr for lr, r in zip(lrs, runs) if r.diverged_at is not None]
     right.plot(*zip(*kept), "o-", ms=3, color="C0", label="after 100 steps")
-    top = max(loss for _, loss in kept)
-    right.plot(blew_up, [top] * len(blew_up), "x", color="C3", label="diverged")
-    right.axvline(2 / l_max, ls=":", color="C3", label=f"2 / L = {2 / l_max:.3f}")
+    # a run that diverged has no loss to plot: mark it along the top, at a height of the axes
+    along_top = right.get_xaxis_transform()
+    right.plot(blew_up, [0.95] * len(blew_up), "x", color="C3", transform=along_top)
+    right.plot([], [], "x", color="C3", label="diverged (no loss)")
+    right.axvline(2 / h_max, ls=":", color="C3", label=f"2 / h_max = {2 / h_max:.3f}")
     right.set(xlabel="learning rate", ylabel="loss", xscale="log", yscale="log")
     right.set_title("Past the cliff the loss blows up")
     right.legend()
