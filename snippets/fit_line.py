@@ -19,7 +19,7 @@ from snippets.checks import (
 
 # --8<-- [start:data]
 def make_data(n=100, a=(3.0, 2.0), seed=0, dtype=torch.float32):
-    """Return x, one row [input, 1] per point, inputs in [-1, 1]; y = x @ a + noise."""
+    """Return x, a row [input, 1] per point, and y = x @ a + noise."""
     check_count("n", n, low=2)
     if not isinstance(a, (list, tuple)) or len(a) != 2:
         raise ValueError(f"a must be a slope and an intercept, got {a!r}")
@@ -47,8 +47,8 @@ def mse(y_hat, y):
 
 # --8<-- [start:checks]
 def check_line_problem(x, y, a, name="a"):
-    """Raise a ValueError that says what is wrong with the line problem's x, y and parameters a
-    (called `name` in the caller)."""
+    """Raise a ValueError that says what is wrong with the line problem's
+    x, y and parameters a (called `name` in the caller)."""
     check_tensor("x", x, ndim=2)
     check_tensor("y", y, ndim=1)
     check_examples(x, y)
@@ -58,13 +58,15 @@ def check_line_problem(x, y, a, name="a"):
         values = list(a)
     else:
         raise TypeError(
-            f"{name} must be a list, tuple or 1-D tensor of numbers, got {a!r}"
+            f"{name} must be a list, tuple or 1-D tensor of numbers, "
+            f"one for each column of x, got {a!r}"
         )
     if len(values) != x.shape[1]:
         raise ValueError(
-            f"{name} needs one value per column of x ({x.shape[1]}), got {len(values)}"
+            f"{name} needs a value for each column of x ({x.shape[1]}), "
+            f"but it has {len(values)} values"
         )
-    for value in values:  # numbers, or (for a grid of parameters) tensors of them
+    for value in values:  # numbers, or tensors of them (a grid of lines)
         if isinstance(value, torch.Tensor):
             check_tensor(name, value)
         else:
@@ -74,7 +76,7 @@ def check_line_problem(x, y, a, name="a"):
 
 # --8<-- [start:fit_checks]
 def check_fit_args(x, y, a0, lr, steps):
-    """The checks of fit and fit_with_optim: the line problem, the rate, the steps."""
+    """The checks of fit and fit_with_optim: the problem, rate and steps."""
     check_line_problem(x, y, a0, "a0")
     check_positive("lr", lr)
     check_count("steps", steps)
@@ -83,7 +85,7 @@ def check_fit_args(x, y, a0, lr, steps):
 
 # --8<-- [start:fit]
 def fit(x, y, a0=(-1.0, 1.0), lr=0.1, steps=100):
-    """Gradient descent for y ≈ x @ a; return a0 and a after every step."""
+    """Gradient descent for y ≈ x @ a; return a0 and a after each step."""
     check_fit_args(x, y, a0, lr, steps)  # see "When the input is wrong"
     a = torch.tensor(a0, dtype=x.dtype, requires_grad=True)  # 1. initialise
     path = [a.detach().clone()]

@@ -47,7 +47,7 @@ def huber(y_hat, y, delta=1.0):
 
 # --8<-- [start:outlier]
 def make_outlier_data(n=20, shift=-10.0, seed=0):
-    """Return Fit a line's data with its rightmost y moved, and that index."""
+    """Return Fit a line's data, its rightmost y moved, and that index."""
     check_count("n", n, low=3)
     if not math.isfinite(check_number("shift", shift)):
         raise ValueError(f"shift must be a finite number, got {shift!r}")
@@ -70,7 +70,7 @@ def fit_loss(loss_fn, x, y, a0=(-1.0, 1.0), lr=0.2, steps=300):
     for t in range(steps):
         loss_fn(x @ a, y).backward()  # the only line that knows which loss
         with torch.no_grad():
-            a -= lr * (1 - t / steps) * a.grad  # the step shrinks linearly to 0
+            a -= lr * (1 - t / steps) * a.grad  # shrinks linearly to 0
             a.grad.zero_()
         path.append(a.detach().clone())
     return torch.stack(path)
@@ -92,11 +92,11 @@ def point_pulls(loss_fn, y_hat, y):
 
 # --8<-- [start:surface]
 def loss_surface(x, y, a1, a2):
-    """Return the MSE of the line y = a1 u + a2 at every point of the grid."""
+    """Return the MSE of the line y = a1 x + a2 at each point of a grid."""
     check_line_problem(x, y, (a1, a2), "(a1, a2)")
     check_tensor("a1", a1, ndim=1)
     check_tensor("a2", a2, ndim=1)
-    A1, A2 = torch.meshgrid(a1, a2, indexing="xy")  # rows follow a2, columns a1
+    A1, A2 = torch.meshgrid(a1, a2, indexing="xy")  # rows: a2, columns: a1
     y_hat = A1[..., None] * x[:, 0] + A2[..., None] * x[:, 1]
     return ((y_hat - y) ** 2).mean(dim=-1)
     # --8<-- [end:surface]
@@ -104,7 +104,7 @@ def loss_surface(x, y, a1, a2):
 
 # --8<-- [start:curvature]
 def curvature(x):
-    """The second derivatives of the line's MSE in (slope, intercept): 2/n X^T X, constant."""
+    """The line's MSE's second derivatives, constant: 2/n X^T X."""
     check_tensor("x", x, ndim=2)
     return 2 / len(x) * x.T @ x
     # --8<-- [end:curvature]
@@ -116,18 +116,18 @@ def load_threes_and_sevens(train_fraction=0.8, seed=0, dtype=torch.float32):
     check_in_range("train_fraction", train_fraction, 0, 1)
     check_count("seed", seed)
     if not (isinstance(dtype, torch.dtype) and dtype.is_floating_point):
-        raise TypeError(f"dtype must be a floating-point torch dtype, got {dtype!r}")
+        raise TypeError(f"dtype must be floating-point, got {dtype!r}")
     # imported here, not at the top: scikit-learn takes seconds to import
     from sklearn.datasets import load_digits
 
     digits = load_digits()  # 1797 scans, inside scikit-learn: no download
     keep = (digits.target == 3) | (digits.target == 7)
-    x = torch.tensor(digits.data[keep], dtype=dtype) / 16  # 0..16 becomes 0..1
+    x = torch.tensor(digits.data[keep], dtype=dtype) / 16  # 0..16 to 0..1
     y = torch.tensor(digits.target[keep] == 7, dtype=dtype)
     n_train = round(train_fraction * len(y))
     if not 0 < n_train < len(y):
         raise ValueError(
-            f"train_fraction must leave images to train on and images to hold out, "
+            f"train_fraction must leave images to train on and hold out: "
             f"got {train_fraction!r}: {n_train} of the {len(y)} to train on"
         )
     g = torch.Generator().manual_seed(seed)
@@ -145,7 +145,7 @@ def logits(x, w, b):
     check_number("b", b)
     if x.shape[-1] != w.shape[-1]:
         raise ValueError(
-            f"x has {x.shape[-1]} pixels per image but w has {w.shape[-1]} weights"
+            f"x has {x.shape[-1]} pixels an image, w {w.shape[-1]} weights"
         )
     return (x * w).sum(dim=-1) + b
 
@@ -159,7 +159,7 @@ def sigmoid(z):
 
 # --8<-- [start:bce]
 def bce(p, y):
-    """Binary cross-entropy: the mean of -log(probability of the true label)."""
+    """Binary cross-entropy: the mean of -log(probability of the label)."""
     check_tensor("p", p)
     check_binary_labels("y", y)
     check_same_shape("p", p, "y", y)
@@ -174,7 +174,7 @@ def bce(p, y):
 
 # --8<-- [start:train]
 def train(x, y, lr=0.5, steps=300):
-    """Gradient descent on the BCE; return w, b and the loss at each step."""
+    """Gradient descent on the BCE; return w, b and each step's loss."""
     check_labelled_images(x, y)
     check_positive("lr", lr)
     check_count("steps", steps)
@@ -204,11 +204,11 @@ def accuracy(x, y, w, b):
 
 # --8<-- [start:slopes]
 def slopes_at(x, y, w, b):
-    """Autograd's slopes of accuracy and of the loss with respect to b, at b."""
+    """Autograd's slopes of accuracy and loss with respect to b, at b."""
     check_labelled_images(x, y)
-    b = torch.tensor(check_number("b", b), dtype=x.dtype, requires_grad=True)
+    b = torch.tensor(check_number("b", b), dtype=x.dtype).requires_grad_()
     z = logits(x, w, b)
-    step = (torch.sign(z) + 1) / 2  # `z > 0` as 1 or 0, but autograd follows it
+    step = (torch.sign(z) + 1) / 2  # `z > 0` as 1 or 0, for autograd
     acc = (y * step + (1 - y) * (1 - step)).mean()
     loss = F.binary_cross_entropy_with_logits(z, y)
     (acc_slope,) = torch.autograd.grad(acc, b, retain_graph=True)
@@ -224,13 +224,13 @@ def check_binary_labels(name, y):
     wrong = y[(y != 0) & (y != 1)]
     if wrong.numel():
         raise ValueError(
-            f"{name} must hold the labels 0.0 and 1.0 only, got {wrong[0].item()!r}"
+            f"{name} must hold labels 0.0 and 1.0, got {wrong[0].item()!r}"
         )
     return y
 
 
 def check_labelled_images(x, y):
-    """Images x, one row of pixels each, and their labels y, one per image."""
+    """Images x, a row of pixels each, and their labels y, one per image."""
     check_tensor("x", x, ndim=2)
     check_tensor("y", y, ndim=1)
     check_examples(x, y)

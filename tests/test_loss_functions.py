@@ -339,6 +339,17 @@ def test_the_gradient_of_bce_with_respect_to_the_logit_is_p_minus_y():
     assert_close(z.grad, (torch.sigmoid(z.detach()) - y) / len(y), atol=1e-12)
 
 
+def number(cell):
+    """A number as a table prints it (−120, 2.061 × 10⁻⁹, nan), back as a float."""
+    cell = cell.strip().replace("−", "-")
+    if " × 10" in cell:
+        mantissa, power = cell.split(" × 10")
+        return float(mantissa) * 10 ** int(
+            power.translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789"))
+        )
+    return float(cell)
+
+
 def test_probabilities_first_give_inf_and_nan_where_the_logits_stay_finite():
     t = torch.tensor
     assert loss.bce(loss.sigmoid(t([20.0])), t([0.0])).item() == math.inf
@@ -349,8 +360,16 @@ def test_probabilities_first_give_inf_and_nan_where_the_logits_stay_finite():
     assert math.isnan(z.grad.item())
     z, y = t([2.0, 20.0, 20.0, -120.0]), t([1.0, 1.0, 0.0, 1.0])
     rows = draw.bce_table(z, y).splitlines()[2:]
-    naive = [float(r.split("|")[4]) for r in rows]
-    safe = [float(r.split("|")[5]) for r in rows]
+    naive = [number(r.split("|")[4]) for r in rows]
+    safe = [number(r.split("|")[5]) for r in rows]
+    shown = [number(r.split("|")[3]) for r in rows]
+    # p to 4 digits, and 1 or 0 only where float32's sigmoid gives exactly that
+    assert (
+        rows[0].split("|")[3].strip() == "0.8808" and rows[3].split("|")[1] == " −120 "
+    )
+    assert [
+        p == float(loss.sigmoid(t([zi])).item()) for p, zi in zip(shown[1:], z[1:])
+    ] == [True] * 3
     assert (
         math.isfinite(naive[0]) and math.isnan(naive[1]) and naive[2:] == [math.inf] * 2
     )
@@ -862,3 +881,39 @@ def test_the_error_table_shows_a_refusal_for_every_wrong_call():
     rows = draw.error_table(loss).splitlines()[2:]
     assert len(rows) == 10
     assert all("Error: " in row for row in rows)
+
+
+def test_gradient_descent_has_no_memory_and_momentum_has():
+    # the page: each step depends only on the gradient where it starts, so fit restarted from a
+    # point of its path takes the same steps; a ball (momentum) would carry speed and would not
+    x, y = fit_line.make_data(dtype=F64)
+    path, k = fit_line.fit(x, y), 50
+    rest = fit_line.fit(x, y, a0=tuple(path[k].tolist()), steps=len(path) - 1 - k)
+    assert_close(rest, path[k:], atol=0)
+
+    def heavy_ball(a0, steps):
+        a = torch.tensor(a0, dtype=F64, requires_grad=True)
+        opt, out = torch.optim.SGD([a], lr=0.1, momentum=0.9), [a.detach().clone()]
+        for _ in range(steps):
+            opt.zero_grad()
+            ((x @ a - y) ** 2).mean().backward()
+            opt.step()
+            out.append(a.detach().clone())
+        return torch.stack(out)
+
+    ball = heavy_ball((-1.0, 1.0), 100)
+    again = heavy_ball(tuple(ball[k].tolist()), 100 - k)
+    assert (again - ball[k:]).abs().max() > 0.01
+    said = draw.no_memory_sentence(*fit_line.make_data(), fit_line.fit, k=k)
+    assert "exactly the steps of the first run: 50 steps" in said
+
+
+def test_the_contour_alt_text_puts_the_minimum_at_least_squares_and_the_path_end_beside_it(
+    line,
+):
+    x, y, path = line
+    best = lstsq(x, y)
+    said = draw.contour_alt(x, y, path)
+    assert f"minimum at ({best[0]:.2f}, {best[1]:.2f})" in said
+    assert f"ends at ({path[-1, 0]:.2f}, {path[-1, 1]:.2f})" in said
+    assert "starts at (−1, 1)" in said

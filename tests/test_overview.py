@@ -1,6 +1,7 @@
 """The home page: the seven steps drawn from fit_line.fit, the chapters in order, the README's commands."""
 
 import ast
+import html
 import inspect
 import re
 import textwrap
@@ -128,16 +129,39 @@ def test_the_home_page_shows_the_seven_steps_figure(site):
 
 
 def test_the_home_page_lists_every_chapter_in_the_navs_reading_order(site):
-    table = re.search(
-        r"<h2 id=\"chapters-in-reading-order\">.*?<table>(.*?)</table>",
+    # a numbered list, not a table: a table's "#" column took a fifth of a phone's width
+    listing = re.search(
+        r"<h2 id=\"chapters-in-reading-order\">.*?<ol>(.*?)</ol>",
         home(site),
         re.S,
     )[1]
-    listed = re.findall(r'<td><a href="([^"]+)/">', table)
+    listed = re.findall(r'<li><strong><a href="([^"]+)/">', listing)
     urls = [url.strip("/") for _, url in chapters()]
     assert listed == urls
-    numbers = re.findall(r"<tr>\s*<td[^>]*>(\d+)</td>", table)
-    assert numbers == [str(i) for i in range(1, len(urls) + 1)]
+    assert (
+        "<table>"
+        not in home(site).split('id="chapters-in-reading-order"')[1].split("<h2")[0]
+    )
+
+
+def test_chapters_1_to_5_work_on_the_line_and_chapter_2_also_trains_a_classifier():
+    # the home page: "Chapters 1 to 5 take the loop apart ..., mostly on the line of chapter 1
+    # (chapter 2 also trains a first classifier, of handwritten 3s and 7s ...)"
+    from snippets import gradients, learning_rate, loss_functions, mini_batches
+
+    for lesson in (loss_functions, gradients, learning_rate, mini_batches):
+        assert lesson.make_data is fit_line.make_data, lesson.__name__
+    (x, y), _ = loss_functions.load_threes_and_sevens()
+    _, _, history = loss_functions.train(x, y, steps=3)
+    assert set(y.tolist()) == {0.0, 1.0} and history[-1] < history[0]
+
+
+def test_the_home_page_shows_the_fit_animation_of_the_first_chapter(site):
+    html_text = home(site)
+    assert 'src="figures/home-fit-light.gif#only-light"' in html_text
+    x, y = fit_line.make_data()
+    alt = draw_fit_line.animation_alt(x, y, fit_line.fit(x, y))
+    assert html.escape(alt, quote=True) in html_text
 
 
 def test_the_home_page_gives_the_readmes_two_commands_as_written(site):

@@ -179,6 +179,21 @@ def animate_fit(x, y, path, theme="light", every=1):
     return frames
 
 
+def animation_alt(x, y, path):
+    """Alt text of the animation of the fit, with the run's numbers."""
+    loss = losses(x, y, path)
+    return (
+        f"Animation of {len(path) - 1} steps of gradient descent: the line turns from "
+        f"{line_label(path[0])} to {line_label(path[-1])} through the points, while the loss falls "
+        f"from {loss[0]:.2f} to {loss[-1]:.3f}."
+    )
+
+
+def animation_labels(path):
+    """The player's label of each frame of the animation of the fit."""
+    return [f"step {t} of {len(path) - 1}" for t in range(len(path))]
+
+
 def data_sentence(make_data):
     """What the data is, from make_data's own defaults."""
     defaults = {

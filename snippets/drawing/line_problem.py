@@ -35,12 +35,14 @@ def draw_contours(ax, x, y, a1_lim, a2_lim, p, n=121, levels=14):
     a2 = torch.linspace(*a2_lim, n, dtype=torch.float64)
     loss = loss_surface(x.double(), y.double(), a1, a2)
     lo, hi = loss.min().log10().item(), loss.max().log10().item()
-    ax.contourf(a1, a2, loss.log10(), levels=levels, cmap="viridis", alpha=0.35)
+    # the filled bands and the lines share their levels, so every band ends on a line
+    edges = torch.linspace(lo, hi, levels).tolist()
+    ax.contourf(a1, a2, loss.log10(), levels=edges, cmap="viridis", alpha=0.35)
     ax.contour(
         a1,
         a2,
         loss.log10(),
-        levels=torch.linspace(lo, hi, levels).tolist(),
+        levels=edges,
         colors=p["muted"],
         linewidths=0.7,
         negative_linestyles="solid",

@@ -12,6 +12,7 @@ import itertools
 import numpy as np
 import torch
 import torch.nn.functional as F
+from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.patches import Rectangle
 
 from snippets.drawing import render
@@ -21,6 +22,7 @@ from snippets.drawing.line_problem import (
     line_label,
     losses,
 )
+from snippets.drawing.numbers import minus_numbers, sci, vec
 from snippets.drawing.tables import refusals
 from snippets.loss_functions import bce, fit_loss, loss_surface, sigmoid, slopes_at
 
@@ -87,13 +89,13 @@ def plot_outlier(x, y, clean, i, a_mse, a_mae, theme="light"):
             [moved],
             s=60,
             marker="D",
-            color=p["cycle"][3],
+            color=p["role"]["data"],
             zorder=4,
             label=f"outlier, moved {shift:+.0f}".replace("-", "−"),
         )
         for a, color, label in [
-            (a_mse, p["cycle"][1], "MSE fit"),
-            (a_mae, p["cycle"][0], "MAE fit"),
+            (a_mse, p["role"]["wrong"], "MSE fit"),  # pulled away by the outlier
+            (a_mae, p["role"]["path"], "MAE fit"),
         ]:
             ax.plot(
                 ends,
@@ -126,7 +128,7 @@ def _draw_path(ax, path, loss, p, z=None):
         path[:, 1],
         *lift,
         "-o",
-        color=p["cycle"][1],
+        color=p["role"]["path"],
         ms=2.5,
         lw=1.5,
         zorder=4,
@@ -137,7 +139,7 @@ def _draw_path(ax, path, loss, p, z=None):
         path[:1, 1],
         *[h[:1] for h in lift],
         "s",
-        color=p["cycle"][1],
+        color=p["role"]["path"],
         ms=7,
         zorder=5,
         label=f"start a = ({path[0, 0]:.0f}, {path[0, 1]:.0f})".replace("-", "−"),
@@ -157,17 +159,27 @@ def plot_contour(x, y, path, theme="light"):
             [best[0].item()],
             [best[1].item()],
             "*",
-            color=p["cycle"][3],
-            ms=14,
+            color=p["role"]["answer"],
+            ms=15,
             zorder=6,
-            markeredgecolor=p["bg"],
             label=f"least-squares minimum, loss {floor:.3f}",
         )
         fig.legend(loc="outside lower center", ncols=2, fontsize=9)
     return fig
 
 
-def _draw_surface(ax, x, y, wire=None, n=40):
+def _relief(p):
+    """A colormap for the height of the bowl in greys of the page, the bottom darkest, so the
+    descent's colour stands out on it in both themes (no hue of its own to clash with the roles)."""
+    ends = (
+        [p["muted"], p["grid"]]
+        if p is render.PALETTES["light"]
+        else [p["grid"], p["muted"]]
+    )
+    return LinearSegmentedColormap.from_list("relief", ends)
+
+
+def _draw_surface(ax, x, y, wire=None, n=40, p=None):
     """Draw the loss over the figures' window as a 3-D surface on `ax`, seen from the minimum's side.
 
     With `wire` (a colour) it is drawn as a wireframe: a GIF's 64 colours cannot shade a surface.
@@ -192,7 +204,7 @@ def _draw_surface(ax, x, y, wire=None, n=40):
             A1.numpy(),
             A2.numpy(),
             loss.numpy(),
-            cmap="viridis",
+            cmap=_relief(p),
             zorder=1,
             rstride=1,
             cstride=1,
@@ -203,6 +215,9 @@ def _draw_surface(ax, x, y, wire=None, n=40):
     ax.set_ylabel("intercept $a_2$")
     ax.set_zlabel("loss", labelpad=8)
     ax.set_zticks(range(0, int(loss.max()) + 1, 5))
+    # every other whole number: at this angle neighbouring labels of the slope axis collide
+    ax.set_xticks(range(int(A1_LIM[0]), int(A1_LIM[1]) + 1, 2))
+    ax.set_yticks(range(0, int(A2_LIM[1]) + 1, 2))
     for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
         axis.set_pane_color((0, 0, 0, 0))
     # Looking from large slope and intercept, towards the wall the descent starts on.
@@ -216,14 +231,15 @@ def plot_surface(x, y, path, theme="light"):
         fig = render.new_figure(5.6, 4.4)
         # computed_zorder=False: the path is drawn after the surface, so it always shows on top
         ax = fig.add_subplot(projection="3d", computed_zorder=False)
-        _draw_surface(ax, x, y)
+        _draw_surface(ax, x, y, p=p)
         _draw_path(ax, path, loss, p, z=loss)
         fig.legend(loc="outside lower center", fontsize=9)
     return fig
 
 
 def animate_descent(x, y, path, theme="light", every=2):
-    """Return frames of a ball rolling down the loss surface (left) and across its contours (right)."""
+    """Return frames of the descent stepping down the loss surface (left) and across its contours
+    (right), one step at a time: a walk, not a rolling ball (gradient descent has no momentum)."""
     loss = losses(x, y, path).numpy()
     path = path.numpy()
     steps = render.frame_steps(len(path), every)
@@ -232,21 +248,30 @@ def animate_descent(x, y, path, theme="light", every=2):
         ax3 = fig.add_subplot(1, 2, 1, projection="3d", computed_zorder=False)
         ax2 = fig.add_subplot(1, 2, 2)
         _draw_surface(ax3, x, y, wire=p["muted"])
+        # the loss axis named above its ticks: beside them, in so small a panel, it is cut off
+        ax3.set_zlabel("")
+        ax3.text2D(0.05, 0.82, "loss", transform=ax3.transAxes, ha="left")
         draw_contours(ax2, x, y, A1_LIM, A2_LIM, p, n=GRID_N)
-        (trail3,) = ax3.plot([], [], [], color=p["cycle"][1], lw=1.8, zorder=4)
+        (trail3,) = ax3.plot([], [], [], color=p["role"]["path"], lw=1.8, zorder=4)
         (ball3,) = ax3.plot(
             [],
             [],
             [],
             "o",
-            color=p["cycle"][1],
+            color=p["role"]["path"],
             ms=8,
             zorder=5,
             markeredgecolor=p["fg"],
         )
-        (trail2,) = ax2.plot([], [], color=p["cycle"][1], lw=1.8, zorder=4)
+        (trail2,) = ax2.plot([], [], color=p["role"]["path"], lw=1.8, zorder=4)
         (ball2,) = ax2.plot(
-            [], [], "o", color=p["cycle"][1], ms=8, zorder=5, markeredgecolor=p["fg"]
+            [],
+            [],
+            "o",
+            color=p["role"]["path"],
+            ms=8,
+            zorder=5,
+            markeredgecolor=p["fg"],
         )
         title = fig.suptitle(" ", fontfamily="monospace")
 
@@ -263,18 +288,38 @@ def animate_descent(x, y, path, theme="light", every=2):
     return frames
 
 
+def probability(p):
+    """A probability for the BCE table: 4 significant digits, but 0 and 1 only when exactly so."""
+    text = f"{p:.4g}"
+    if text in ("0", "1") and p not in (0, 1):
+        text = f"{p:.10g}"  # rounds to 0 or 1 without being it: show the digits that differ
+    return minus_numbers(text)
+
+
+def loss_cell(value):
+    """A loss for the BCE table: 4 significant digits, a tiny one as 2.061 × 10⁻⁹."""
+    return sci(value, 3) if 0 < abs(value) < 1e-3 else f"{value:.4g}"
+
+
 def bce_table(z, y):
     """A Markdown table of p = sigmoid(z), the loss computed from p, and the loss computed from z."""
     header = (
-        "| logit $z$ | label $y$ | $p = \\sigma(z)$ | `bce(sigmoid(z), y)` | "
-        "`F.binary_cross_entropy_with_logits(z, y)` |"
+        "| logit $z$ | label $y$ | $p = \\sigma(z)$ | from $p$:<br>`bce(sigmoid(z), y)` | "
+        "from $z$:<br>`F.binary_cross_entropy_with_logits` |"
     )
     rows = [header, "|---:|---:|---:|---:|---:|"]
     for zi, yi in zip(z, y):
         p = sigmoid(zi)
         naive = bce(p[None], yi[None]).item()
         safe = F.binary_cross_entropy_with_logits(zi, yi).item()
-        rows.append(f"| {zi:g} | {yi:g} | {p:.10g} | {naive:.4g} | {safe:.4g} |")
+        cells = [
+            f"{zi:g}",
+            f"{yi:g}",
+            probability(p.item()),
+            loss_cell(naive),
+            loss_cell(safe),
+        ]
+        rows.append("| " + " | ".join(minus_numbers(c) for c in cells) + " |")
     return "\n".join(rows)
 
 
@@ -349,8 +394,8 @@ def plot_bce(theme="light"):
         fig = render.new_figure(6.4, 3.6)
         ax = fig.add_subplot()
         for label, color, cost in [
-            (1, p["cycle"][0], -torch.log(prob)),
-            (0, p["cycle"][1], -torch.log(1 - prob)),
+            (1, p["role"]["path"], -torch.log(prob)),
+            (0, p["role"]["second"], -torch.log(1 - prob)),
         ]:
             name = "7" if label else "3"
             formula = "−log p" if label else "−log(1 − p)"
@@ -419,10 +464,15 @@ def plot_staircase(x, y, w, b0, wide=(-8.0, 8.0), zoom=(-4.0, -2.0), theme="ligh
             acc, loss = (t.numpy() for t in sweep_bias(x, y, w, window))
             b_values = window.numpy()
             top, bottom = axes[0, col], axes[1, col]
+            # accuracy is what fails as a loss; the loss is the curve training follows
             top.plot(
-                b_values, 100 * acc, color=p["cycle"][0], lw=1.6, drawstyle="steps-mid"
+                b_values,
+                100 * acc,
+                color=p["role"]["wrong"],
+                lw=1.6,
+                drawstyle="steps-mid",
             )
-            bottom.plot(b_values, loss, color=p["cycle"][1], lw=1.8)
+            bottom.plot(b_values, loss, color=p["role"]["path"], lw=1.8)
             bottom.set_xlabel("bias b")
             top.set_title(
                 "zoomed in on the shaded window" if col else "the whole range",
@@ -486,8 +536,32 @@ def path_sentence(fit):
     """What the path on the map is, from Fit a line's fit and its defaults."""
     d = defaults(fit)
     return (
-        f'The orange path is `fit_line.fit(x, y)` from "Fit a line", '
+        f'The blue path is `fit_line.fit(x, y)` from "Fit a line", '
         f"{d['steps']} steps with learning rate {d['lr']}; each dot is one step."
+    )
+
+
+def contour_alt(x, y, path):
+    """Alt text of the contour map: the least-squares minimum, where the path starts and ends."""
+    best, _ = least_squares(x, y)
+    return (
+        f"Contour map of the loss over slope and intercept: ellipses around the least-squares "
+        f"minimum at {vec(best, 2)}. The descent path starts at {vec(path[0], 0)}, curves up in "
+        f"intercept first, then runs along the valley and ends at {vec(path[-1], 2)}, beside the "
+        f"minimum."
+    )
+
+
+def no_memory_sentence(x, y, fit, k):
+    """`fit` restarted from step k of its own path, with nothing else: does it take the same steps?"""
+    path = fit(x, y)
+    rest = fit(x, y, a0=tuple(path[k].tolist()), steps=len(path) - 1 - k)
+    gap = (rest - path[k:]).abs().max().item()
+    same = "exactly the steps" if gap == 0 else f"to within {sci(gap)} the steps"
+    return (
+        f"Restarted at step {k} with `a0` the point it had reached there, {vec(path[k], 3)}, and "
+        f"nothing else, `fit` takes {same} of the first run: {len(rest) - 1} steps, ending at "
+        f"{vec(rest[-1], 3)}."
     )
 
 
