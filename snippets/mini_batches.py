@@ -33,6 +33,7 @@ import socket
 
 import torch.distributed as dist
 import torch.multiprocessing as mp
+from torch.utils.data import DistributedSampler
 
 # --8<-- [end:ddp_imports]
 
@@ -74,18 +75,17 @@ def check_descent(f, p0, lr, mu, steps):
 
 # --8<-- [start:ddp_checks]
 def check_data_parallel(x, y, a0, batch_size, lr, epochs, seed, world_size):
-    """The checks of a training run, and batches that world_size processes share equally."""
+    """The checks of a training run, and data that world_size processes share equally,
+    batch_size examples per process at a time."""
     check_training(x, y, a0, batch_size, lr, epochs, seed)
-    check_count("world_size", world_size, low=1, high=batch_size)
-    if batch_size % world_size:
+    check_count("world_size", world_size, low=1, high=len(y))
+    if len(y) % world_size:
         raise ValueError(
-            f"world_size must divide batch_size ({batch_size}), got {world_size}"
+            f"world_size must divide the number of examples ({len(y)}), so that "
+            f"every process gets the same share; got {world_size}"
         )
-    if len(y) % batch_size:
-        raise ValueError(
-            f"batch_size must divide the number of examples ({len(y)}), so that "
-            f"every batch is shared equally; got {batch_size}"
-        )
+    share = len(y) // world_size
+    check_count("batch_size", batch_size, low=1, high=share)  # per process
 
 
 def check_step(a, x, y, lr):
@@ -268,24 +268,36 @@ def data_parallel_step(a, x, y, lr):
 
 
 # --8<-- [start:ddp_train]
-def train_rank(
-    rank, world_size, port, x, y, batch_size, lr=0.1, epochs=5, a0=(-1.0, 1.0), seed=0
-):
-    """Run in each process: train on this rank's share of every batch."""
-    check_data_parallel(x, y, a0, batch_size, lr, epochs, seed, world_size)
-    check_count("rank", rank, high=world_size - 1)
-    check_count("port", port, low=1, high=65535)
-    os.environ["MASTER_ADDR"] = "127.0.0.1"  # where rank 0 waits for the rest
-    os.environ["MASTER_PORT"] = str(port)
-    dist.init_process_group("gloo", rank=rank, world_size=world_size)
+def backend_and_device():
+    """nccl and this process's own GPU where there are GPUs; gloo and the CPU elsewhere."""
+    if torch.cuda.is_available():
+        local_rank = int(
+            os.environ["LOCAL_RANK"]
+        )  # this process's number on its machine
+        torch.cuda.set_device(local_rank)
+        return "nccl", torch.device("cuda", local_rank)
+    return "gloo", torch.device("cpu")
+
+
+def train_rank(x, y, batch_size, lr=0.1, epochs=5, a0=(-1.0, 1.0), seed=0):
+    """Run in each process: train on this rank's share of every epoch, batch_size at a time."""
+    check_training(x, y, a0, batch_size, lr, epochs, seed)
+    backend, device = backend_and_device()
+    dist.init_process_group(
+        backend
+    )  # rank, world size, where to meet: from the environment
     try:
-        g = torch.Generator().manual_seed(seed)  # one seed for all ranks:
-        a = torch.tensor(a0, dtype=x.dtype, requires_grad=True)
-        for _ in range(epochs):
-            for idx in batches(len(y), batch_size, g):  # the same batches,
-                mine = idx.chunk(world_size)[rank]  # a different share
-                data_parallel_step(a, x[mine], y[mine], lr)
-        return a.detach()
+        world_size = dist.get_world_size()
+        check_data_parallel(x, y, a0, batch_size, lr, epochs, seed, world_size)
+        data = TensorDataset(x, y)
+        sampler = DistributedSampler(data, seed=seed)  # one rank's share of each epoch
+        loader = DataLoader(data, batch_size=batch_size, sampler=sampler)
+        a = torch.tensor(a0, dtype=x.dtype, device=device, requires_grad=True)
+        for epoch in range(epochs):
+            sampler.set_epoch(epoch)  # a new order every epoch, the same on every rank
+            for xb, yb in loader:
+                data_parallel_step(a, xb.to(device), yb.to(device), lr)
+        return a.detach().cpu()
     finally:
         dist.destroy_process_group()
     # --8<-- [end:ddp_train]
@@ -300,12 +312,23 @@ def free_port():
 
 
 def run_rank(results, rank, world_size, port, x, y, batch_size, lr, epochs, a0, seed):
-    """What each new process runs: train_rank, then its weights (or its error) sent back."""
+    """What each new process runs: the environment torchrun would set, train_rank, then its
+    weights (or its error) sent back."""
     if not callable(getattr(results, "put", None)):
         raise TypeError(f"results must be a queue, got {type(results).__name__}")
     torch.set_num_threads(1)  # one thread per process: they share the cores
     try:
-        a = train_rank(rank, world_size, port, x, y, batch_size, lr, epochs, a0, seed)
+        check_data_parallel(x, y, a0, batch_size, lr, epochs, seed, world_size)
+        check_count("rank", rank, high=world_size - 1)
+        check_count("port", port, low=1, high=65535)
+        os.environ.update(
+            MASTER_ADDR="127.0.0.1",  # where rank 0 waits for the others: this machine
+            MASTER_PORT=str(port),
+            RANK=str(rank),
+            LOCAL_RANK=str(rank),
+            WORLD_SIZE=str(world_size),
+        )
+        a = train_rank(x, y, batch_size, lr, epochs, a0, seed)
         results.put((rank, a.tolist(), None))
     except BaseException as error:
         results.put((rank, None, f"{type(error).__name__}: {error}"))
@@ -323,7 +346,8 @@ def launch(
     world_size=2,
     timeout=120,
 ):
-    """Train with world_size processes; return each rank's final weights."""
+    """Train with world_size processes on this machine, as torchrun would start them; return
+    each rank's final weights."""
     check_data_parallel(x, y, a0, batch_size, lr, epochs, seed, world_size)
     check_positive("timeout", timeout)
     ctx = mp.get_context("spawn")  # each process a fresh Python interpreter
@@ -358,6 +382,18 @@ def launch(
                 proc.terminate()
     return [weights[rank] for rank in range(world_size)]
     # --8<-- [end:launch]
+
+
+# --8<-- [start:ddp_run]
+if __name__ == "__main__":  # python train.py, or torchrun ... train.py
+    x, y = make_data(n=256)
+    if "RANK" in os.environ:  # torchrun started this process, one of several
+        a = train_rank(x, y, batch_size=16)
+        print(f"rank {os.environ['RANK']}: a = {a.tolist()}")
+    else:  # python started it: start the processes here, on this machine
+        for rank, a in enumerate(launch(x, y, batch_size=16, world_size=2)):
+            print(f"rank {rank}: a = {a.tolist()}")
+# --8<-- [end:ddp_run]
 
 
 # --8<-- [start:run]

@@ -6,7 +6,6 @@ from a Jupyter kernel), and the page's drawings smoke-tested."""
 import contextlib
 import io
 import itertools
-import json
 import math
 import os
 import queue
@@ -23,13 +22,12 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from conftest import (
-    ROOT,
     Call,
     assert_close,
     run_program,
     table_of_bad_inputs,
 )
-from sitebuild.sources import FENCE, INCLUDE, section_source
+from sitebuild.sources import section_source
 from snippets import fit_line
 from snippets import mini_batches as mb
 from snippets.drawing import line_problem, numbers, render
@@ -95,6 +93,14 @@ def by_hand_sgd(x, y, orders, batch_size, lr, a0=START):
 def randperm_orders(n, seed, epochs):
     g = torch.Generator().manual_seed(seed)
     return [torch.randperm(n, generator=g) for _ in range(epochs)]
+
+
+def sampler_orders(n, seed, epochs):
+    """DistributedSampler's orders, by its documented rule: epoch e shuffles with seed + e."""
+    return [
+        torch.randperm(n, generator=torch.Generator().manual_seed(seed + e))
+        for e in range(epochs)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -519,8 +525,10 @@ def test_two_processes_end_with_equal_weights_equal_to_one_process_on_full_batch
     assert torch.equal(rank0, rank1)
     x, y = (t.double() for t in data)
     run = draw.DATA_PARALLEL
-    orders = randperm_orders(256, run["seed"], run["epochs"])
-    expected = by_hand_sgd(x, y, orders, run["batch_size"], run["lr"])[-1]
+    # each update: every rank's batch_size examples, so batch_size x world_size of the order
+    orders = sampler_orders(256, run["seed"], run["epochs"])
+    whole = run["batch_size"] * run["world_size"]
+    expected = by_hand_sgd(x, y, orders, whole, run["lr"])[-1]
     assert_close(rank0, expected, atol=1e-5)  # float32 against float64
     assert_close(alone, expected, atol=1e-5)
     assert (rank0 - START).abs().max() > 1  # it did train
@@ -539,12 +547,24 @@ def group_of_one():
             dist.destroy_process_group()
 
 
+def torchrun_environment(rank=0, world_size=1):
+    """The variables torchrun sets for a process, here for a group on this machine."""
+    return {
+        "MASTER_ADDR": "127.0.0.1",
+        "MASTER_PORT": str(mb.free_port()),
+        "RANK": str(rank),
+        "LOCAL_RANK": str(rank),
+        "WORLD_SIZE": str(world_size),
+    }
+
+
 def test_one_rank_alone_in_its_group_trains_like_one_process(data):
     # the rank code in this process, with a group of one: the all-reduce sums one gradient
     x, y = data
-    with mock.patch.dict(os.environ):
-        a = mb.train_rank(0, 1, mb.free_port(), x, y, 32, lr=0.1, epochs=2)
-    assert torch.equal(a, mb.train(x, y, 32, lr=0.1, epochs=2)[-1])
+    with mock.patch.dict(os.environ, torchrun_environment()):
+        a = mb.train_rank(x, y, 32, lr=0.1, epochs=2)
+    expected = by_hand_sgd(x.double(), y.double(), sampler_orders(256, 0, 2), 32, 0.1)
+    assert_close(a, expected[-1], atol=1e-5)  # float32 against float64
 
 
 def test_a_failing_rank_sends_its_error_back_before_raising(data):
@@ -713,6 +733,13 @@ CALLS = [
         for fn in (mb.momentum_descent, mb.momentum_with_optim)
     ],
     Call(
+        mb.momentum_rate,
+        {"h": "positive", "lr": "positive", "mu": "fraction"},
+        h=100.0,
+        lr=0.019,
+        mu=0.9,
+    ),
+    Call(
         mb.data_parallel_step,
         {
             "a": GRAD_A,
@@ -725,16 +752,9 @@ CALLS = [
         y=y8,
         lr=0.1,
     ),
+    Call(mb.backend_and_device, {}),
     Call(
-        mb.train_rank,
-        {**RUN, **RANKS, "batch_size": [0, 9, 6]},
-        rank=0,
-        world_size=1,
-        port=mb.free_port,
-        x=x8,
-        y=y8,
-        batch_size=4,
-        epochs=1,
+        mb.train_rank, {**RUN, "batch_size": [0, 9]}, x=x8, y=y8, batch_size=4, epochs=1
     ),
     Call(
         mb.run_rank,
@@ -756,8 +776,8 @@ CALLS = [
         mb.launch,  # its valid call is the page's run (the data_parallel fixture): two processes
         {
             **RUN,
-            "batch_size": [0, 257, 2.5, 48, 33],
-            "world_size": [0, 3, 64, 2.0, None],
+            "batch_size": [0, 257, 2.5, 129],  # per process: at most 256 / 2
+            "world_size": [0, 3, 257, 2.0, None],
             "timeout": "positive",
         },
         x=lambda: draw.make_data()[0],
@@ -781,15 +801,18 @@ def test_each_call_of_the_table_is_valid(call, request):
         assert len(ranks) == draw.DATA_PARALLEL["world_size"]
         return
     all_reduces = call.fn is mb.data_parallel_step
+    # train_rank takes its group from the environment, as under torchrun
+    environment = torchrun_environment() if call.fn is mb.train_rank else {}
     with (
-        mock.patch.dict(os.environ),
+        mock.patch.dict(os.environ, environment),
         group_of_one() if all_reduces else contextlib.nullcontext(),
     ):
         call.fn(**call.arguments())
 
 
 @pytest.mark.parametrize(
-    "bad", [{"lr": float("nan")}, {"world_size": 3}, {"batch_size": 48}, {"timeout": 0}]
+    "bad",
+    [{"lr": float("nan")}, {"world_size": 3}, {"batch_size": 129}, {"timeout": 0}],
 )
 def test_launch_refuses_a_bad_argument_before_it_starts_a_process(data, bad):
     # the page: so a wrong argument never leaves a process waiting for a partner
@@ -808,7 +831,7 @@ def test_divergence_is_a_result_not_a_crash(data):
 
 
 # ---------------------------------------------------------------------------------------------
-# The whole program, and the data-parallel code in a notebook
+# The whole program (the data-parallel code in a notebook: tests/test_data_parallel.py)
 
 
 def test_the_whole_program_runs_in_a_fresh_file_and_prints_the_loss_after_every_epoch(
@@ -823,73 +846,32 @@ def test_the_whole_program_runs_in_a_fresh_file_and_prints_the_loss_after_every_
     assert float(out[-1].split()[-1]) < 1.05 * floor
 
 
-def shown_block(title):
-    """The code block titled `title` on the page, however deep it is indented (in a tab or an
-    admonition), with its snippet includes expanded: what a reader copies."""
-    for block in FENCE.finditer((ROOT / "docs" / PAGE).read_text()):
-        if f'title="{title}"' in block["options"]:
-            lines = [line[len(block["indent"]) :] for line in block["code"].split("\n")]
-            return "\n".join(
-                section_source(m["file"], m["section"])
-                if (m := INCLUDE.match(line))
-                else line
-                for line in lines
-            )
-    raise AssertionError(f"docs/{PAGE} has no block titled {title!r}")
-
-
-NOTEBOOK_CELLS = (
-    "Cell 1: the code the new processes import, written to data_parallel.py",
-    "Cell 2: import launch from the file, and run it",
-)
-
-
-@pytest.mark.site  # a Jupyter kernel and two rounds of new processes: several seconds
-def test_in_a_jupyter_kernel_the_pages_two_cells_train_and_the_code_pasted_alone_does_not(
-    tmp_path, data_parallel, capfd
+def test_the_whole_programs_smaller_rate_keeps_the_last_epoch_lower_than_a_larger_one(
+    data, floor
 ):
-    import nbclient
-    import nbformat
-
-    write, run = (shown_block(title) for title in NOTEBOOK_CELLS)
-    assert write.startswith("%%writefile data_parallel.py\n")
-    cells = [
-        "import importlib.util\nprint('snippets importable:', bool(importlib.util.find_spec('snippets')))",
-        write.split("\n", 1)[1],  # the same code, defined in the notebook itself
-        (
-            "try:\n    launch(*make_data(n=256), batch_size=32)\n"
-            "except RuntimeError as error:\n    print('refused:', error)"
-        ),
-        write,
-        run,
-    ]
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    done = nbclient.NotebookClient(
-        nb,
-        timeout=120,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(tmp_path)}},
-    ).execute(env=env)
-    printed = [
-        "".join(
-            o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream"
-        )
-        for cell in done.cells
-    ]
-    assert printed[0] == "snippets importable: False\n", (
-        "the kernel sees the repository"
+    run = draw.WHOLE_PROGRAM
+    settings = ", ".join(f"{k}={v}" for k, v in run.items())
+    assert f"train_with_loader(x, y, {settings})" in section_source(
+        "snippets/mini_batches.py", "run"
     )
-    assert "refused: training failed" in printed[2]
-    # the new processes' own error goes to the kernel's stderr, the terminal, not the notebook
-    assert "AttributeError: Can't get attribute 'run_rank' on <module '__main__'" in (
-        capfd.readouterr().err
-    )
-    assert (tmp_path / "data_parallel.py").is_file()
-    weights = dict(re.findall(r"rank (\d): a = (\[.*\])", printed[4]))
-    assert sorted(weights) == ["0", "1"] and weights["0"] == weights["1"], printed[4]
-    (page_rank0, _), _ = data_parallel  # what the page's run, from the repository, gave
-    assert_close(torch.tensor(json.loads(weights["0"])), page_rank0, atol=0)
+    # heavy ball by hand in float64, v = mu v + g, on the loader's orders
+    x, y = (t.double() for t in data)
+    highest = {}
+    for lr in (run["lr"], 0.2):
+        a, v, last = START.clone(), torch.zeros(2, dtype=F64), []
+        for epoch, order in enumerate(loader_orders(256, 0, run["epochs"])):
+            for idx in order.split(run["batch_size"]):
+                v = run["momentum"] * v + 2 / len(idx) * x[idx].T @ (
+                    x[idx] @ a - y[idx]
+                )
+                a = a - lr * v
+                if epoch == run["epochs"] - 1:
+                    last.append(((x @ a - y) ** 2).mean().item())
+        highest[lr] = max(last)
+    assert highest[0.2] > 1.5 * highest[run["lr"]] and highest[run["lr"]] < 1.1 * floor
+    said = draw.whole_program_sentence(*data)
+    assert f"goes as high as {highest[0.2]:.4f}" in said
+    assert f"stays at or below {highest[run['lr']]:.4f}" in said
 
 
 # ---------------------------------------------------------------------------------------------
@@ -912,8 +894,10 @@ def test_the_race_figure_draws_three_runs_and_the_minimum_in_both_themes(data):
             4,
         ]  # three runs, the floor
         assert len(fig.legends[0].get_texts()) == 4
-        # the theme's own colours, given as values: "C0" would be resolved after the theme ends
-        assert colours(fig) == {*palette["cycle"][:3], palette["fg"]}
+        # the theme's own colours, given as values: "C0" would be resolved after the theme ends;
+        # one colour, one meaning: B = 16 the path, B = 1 and 256 the others, the minimum the answer
+        role = palette["role"]
+        assert colours(fig) == {role[r] for r in ("path", "second", "third", "answer")}
         assert to_hex(fig.get_facecolor()) == palette["bg"]
 
 
@@ -928,8 +912,8 @@ def test_the_variance_figure_draws_the_points_and_both_lines_in_both_themes(
         assert fig.axes[0].get_xscale() == "log" and fig.axes[0].get_yscale() == "log"
         assert colours(fig) == {
             palette["muted"],
-            palette["cycle"][0],
-            palette["cycle"][1],
+            palette["role"]["answer"],  # the formula
+            palette["role"]["path"],  # the measurement
         }
         # the formula's curve passes through the formula at every batch size it is drawn at
         b, v = (np.asarray(d) for d in lines[1].get_data())
@@ -972,9 +956,9 @@ def test_the_tables_hold_the_runs_numbers(data, race, data_parallel):
         "| 2 | 0.7200 | 0.7200 | 0.1800 |",
     ]
     ranks, alone = data_parallel
-    rows = draw.data_parallel_table(ranks, alone, 32).splitlines()[2:]
-    assert rows[0] == f"| process 0 of 2 | 16 | {numbers.vec(ranks[0], 6)} |"
-    assert rows[2] == f"| one process alone | 32 | {numbers.vec(alone, 6)} |"
+    rows = draw.data_parallel_table(ranks, alone, 16).splitlines()[2:]
+    assert rows[0] == f"| process 0 of 2 | 16 | 32 | {numbers.vec(ranks[0], 6)} |"
+    assert rows[2] == f"| one process alone | 32 | 32 | {numbers.vec(alone, 6)} |"
 
 
 def test_the_epoch_table_shows_two_epochs_of_every_example_by_hand_and_by_the_loader():
@@ -993,7 +977,8 @@ def test_the_sentences_say_what_the_settings_are():
     )
     assert "take 64 updates with learning rate 0.1" in draw.spread_sentence()
     said = draw.data_parallel_sentence(256)
-    assert "2 processes, 256 points, batches of 32 (16 for each process)" in said
+    assert "2 processes, 256 points, `batch_size=16` in each process, so 32" in said
+    assert "one process alone, with `batch_size=32`" in said
 
 
 def test_the_error_table_shows_a_refusal_for_every_wrong_call():

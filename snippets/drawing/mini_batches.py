@@ -8,9 +8,10 @@ Tested in tests/test_mini_batches.py (with the lesson it draws).
 
 import inspect
 import math
+from fractions import Fraction
 
 import torch
-from matplotlib.ticker import FuncFormatter, NullFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from snippets import fit_line
@@ -22,12 +23,31 @@ from snippets.drawing.tables import refusals
 
 N = 256  # examples in this page's data: every batch size 1, 2, 4, ..., 256 divides it
 BOWL_K = 100  # the momentum animation's bowl is BOWL_K times steeper across than along
-RACE = {"batch_sizes": (1, 16, 256), "lr": 0.1, "epochs": 5}  # the first figure's runs
+# the first figure's runs, and the losses its axis labels
+RACE = {
+    "batch_sizes": (1, 16, 256),
+    "lr": 0.1,
+    "epochs": 5,
+    "loss_ticks": (0.1, 0.2, 0.5, 1, 2, 5),
+}
 VARIANCE = {"a": (-1.0, 1.0), "batch_sizes": [2**k for k in range(8)], "samples": 4000}
 SPREAD = {"batch_sizes": (1, 4, 16, 64, 256), "lr": 0.1, "updates": 64}
 # the bowl: where the runs start, how long they run, and the common momentum 0.9 at plain descent's
 # learning rate just under 2 / 100
-VALLEY = {"p0": (-10.0, 1.0), "steps": 60, "lr": 0.019, "mu": 0.9, "sweep_steps": 120}
+VALLEY = {
+    "p0": (-10.0, 1.0),
+    "steps": 60,  # the animation's
+    "loss_steps": 120,  # the loss figure's
+    "lr": 0.019,
+    "mu": 0.9,
+    "sweep_lrs": (
+        0.0005,
+        0.045,
+        90,
+    ),  # the sweep's learning rates: first, last, how many
+    "sweep_steps": 120,
+    "sweep_every": 10,  # a measured run at every tenth learning rate of the sweep
+}
 # momentum on mini-batches: (learning rate, momentum) of each run, and the epochs over which a
 # run's level above the minimum is averaged (from settled_from on)
 NOISY = {
@@ -38,7 +58,8 @@ NOISY = {
     "seed": 0,
     "independent_epochs": 100,
 }
-DATA_PARALLEL = {"batch_size": 32, "lr": 0.1, "epochs": 5, "seed": 0, "world_size": 2}
+# the data-parallel run: batch_size is per process, so each update's batch is batch_size × world_size
+DATA_PARALLEL = {"batch_size": 16, "lr": 0.1, "epochs": 5, "seed": 0, "world_size": 2}
 # the timing figure: every batch size, each timed over at least `updates` updates, best of `repeats`
 COST = {"batch_sizes": [2**k for k in range(9)], "updates": 64, "repeats": 5}
 
@@ -174,6 +195,12 @@ def variance_slope(batch_sizes, measured, fit_below=32):
     return numbers.loglog_slope(*zip(*kept))
 
 
+def error_slope(batch_sizes, measured, fit_below=32):
+    """The log-log slope of the error's typical size, the root of the variance: -1/2 means 1 / √B."""
+    roots = [math.sqrt(v) for v in measured]
+    return variance_slope(batch_sizes, roots, fit_below)
+
+
 def step_spread(x, y, batch_size, lr=0.1, updates=64, seed=0):
     """Start at the best line; return the spread (std) of the loss's change from update to update."""
     best = least_squares(x, y)[0]
@@ -253,6 +280,34 @@ def ops_sentence(sizes=(1, 16, 256)):
     )
 
 
+WHOLE_PROGRAM = {
+    "batch_size": 16,
+    "lr": 0.05,
+    "epochs": 5,
+    "momentum": 0.9,
+}  # as its run has them
+
+
+def whole_program_sentence(x, y, larger=0.2):
+    """Why the whole program's learning rate is smaller than the page's: its loss after the last
+    epoch, and the highest in that epoch, at its rate and at a larger one."""
+    run = WHOLE_PROGRAM
+    ends = {}
+    for lr in (run["lr"], larger):
+        path = mb.train_with_loader(x, y, **{**run, "lr": lr})
+        last = losses(x, y, path[-updates_per_epoch(len(y), run["batch_size"]) :])
+        ends[lr] = (last[-1].item(), last.max().item())
+    small, big = ends[run["lr"]], ends[larger]
+    return (
+        f"It trains with momentum {run['momentum']} and learning rate {run['lr']}, half the "
+        f"{RACE['lr']} of the runs above: momentum makes a steady step up to "
+        f"{1 / (1 - run['momentum']):.0f} times longer, and too long a step keeps the loss "
+        f"bouncing. With learning rate {larger} instead, the loss in the fifth epoch goes as "
+        f"high as {big[1]:.4f}; with {run['lr']}, it stays at or below {small[1]:.4f} and ends "
+        f"at {small[0]:.4f}, close to the minimum of {least_squares(x, y)[1]:.4f}."
+    )
+
+
 def cost_race_sentence(x, y, paths):
     """The first figure's runs compared at equal time, that is, at equal updates: after all the
     updates of the middle batch size, its loss and that of the smallest."""
@@ -293,6 +348,26 @@ def momentum_table(f, p0, lr, mu, steps):
             f"{(by_hand[t - 1] - by_hand[t]).abs().item():.4f} |"
         )
     return "\n".join(rows)
+
+
+def rounding_trials(lr=0.019, samples=1000, seed=0):
+    """How often each way of writing p - lr v gives the correctly rounded result, on random
+    float64 p and v: torch.optim's p.add_(v, alpha=-lr), and the hand code's p -= lr * v.
+    Returns (samples, torch.optim's count, the hand code's count)."""
+    g = torch.Generator().manual_seed(seed)
+    p, v = torch.randn(2, samples, generator=g, dtype=torch.float64)
+    by_optim = p.clone().add_(v, alpha=-lr)
+    by_hand = p.clone()
+    by_hand -= lr * v
+    # exact rational arithmetic, rounded once to the nearest float64
+    exact = torch.tensor(
+        [
+            float(Fraction(a) - Fraction(lr) * Fraction(b))
+            for a, b in zip(p.tolist(), v.tolist())
+        ],
+        dtype=torch.float64,
+    )
+    return samples, int((by_optim == exact).sum()), int((by_hand == exact).sum())
 
 
 def bowl_paths(p0=(-10.0, 1.0), lr=0.019, mu=0.9, steps=60, k=BOWL_K, gd_lr=None):
@@ -363,6 +438,134 @@ def sweep(lrs, mus, every=4, steps=VALLEY["sweep_steps"]):
         ]
         out[mu] = (rates, [measured_rate(path, steps // 2, steps) for path in runs])
     return out
+
+
+def sweep_settings():
+    """The sweep's learning rates, and its three values of mu: plain, 0.9 and tuned."""
+    first, last, count = VALLEY["sweep_lrs"]
+    lrs = torch.linspace(first, last, count, dtype=torch.float64).tolist()
+    return lrs, (0.0, VALLEY["mu"], tuned_momentum()[1])
+
+
+def limit(mu, h=float(BOWL_K)):
+    """The largest stable learning rate of momentum mu along curvature h: 2 (1 + mu) / h."""
+    return 2 * (1 + mu) / h
+
+
+def sweep_alt(lrs, swept):
+    """The sweep figure's alt text, from its numbers."""
+    parts = []
+    for mu, (rates, _) in swept.items():
+        name = "plain gradient descent" if mu == 0 else f"momentum {mu:.3g}"
+        best = min(rates)
+        parts.append(
+            f"{name} gets down to a factor of {best:.3f} and crosses 1 at {limit(mu):.4f}"
+        )
+    return (
+        "Plot of the factor per step on the bowl against the learning rate, lines with measured "
+        "dots on them: " + "; ".join(parts) + "."
+    )
+
+
+def stability_sentence(k=BOWL_K, steps=800, margin=0.02):
+    """Runs on the bowl just under and just over each mu's limit 2 (1 + mu) / h_max."""
+    parts = []
+    for mu in (0.0, VALLEY["mu"]):
+        edge = limit(mu, float(k))
+        under, over = (
+            mb.momentum_descent(bowl, VALLEY["p0"], edge * f, mu, steps)[-1]
+            .norm()
+            .item()
+            for f in (1 - margin, 1 + margin)
+        )
+        name = "Plain gradient descent" if mu == 0 else f"Momentum {mu:g}"
+        parts.append(
+            f"{name} has its limit at {edge:.3f}: {margin:.0%} under it, {steps} steps bring "
+            f"the distance to the minimum from {torch.tensor(VALLEY['p0']).norm():.1f} down to "
+            f"{numbers.sci(under)}, and {margin:.0%} over it, up to {numbers.sci(over)}."
+        )
+    return " ".join(parts)
+
+
+def steps_to_shrink(rate, factor=1e6):
+    """How many steps at `rate` per step shrink a distance `factor` times."""
+    return math.ceil(math.log(factor) / -math.log(rate))
+
+
+def tuned_sentence(k=BOWL_K):
+    """The tuned settings and the two factors per step for the bowl, and what they mean."""
+    lr, mu = tuned_momentum(1.0, float(k))
+    slow, fast = valley_rate(best_gd_lr(1.0, float(k)), 0.0, k), valley_rate(lr, mu, k)
+    plain_steps, mom_steps = steps_to_shrink(slow), steps_to_shrink(fast)
+    return (
+        f"For the bowl, $\\kappa = {k}$: $\\eta = {lr:.4f}$ and $\\mu = {mu:.4f}$, and "
+        f"`momentum_rate` gives a factor of {fast:.4f} per step in both directions, where plain "
+        f"gradient descent at $\\eta = {best_gd_lr(1.0, float(k)):.4f}$ has {slow:.4f}. To shrink the "
+        f"distance to the minimum a millionfold, plain descent needs {plain_steps} steps, tuned "
+        f"momentum {mom_steps}: {plain_steps / mom_steps:.1f} times fewer, close to "
+        f"$\\sqrt{{\\kappa}} = {math.sqrt(k):g}$."
+    )
+
+
+def valley_loss_alt(runs):
+    """The loss figure's alt text, from its runs."""
+    parts = []
+    for name, (lr, mu, path) in runs.items():
+        parts.append(
+            f"{valley_label(name, lr, mu)}: loss {numbers.sci(bowl(path[-1]).item())}, "
+            f"factor per step {valley_rate(lr, mu):.3f}"
+        )
+    return (
+        f"Log-scale plot of the loss on the bowl over {len(path) - 1} steps, each run with a dashed "
+        "straight guide of the closed-form slope. After the last step: "
+        + "; ".join(parts)
+        + "."
+    )
+
+
+def first_below(path, level=0.01):
+    """The first step at which a run's loss on the bowl is below `level`."""
+    below = bowl(path) < level
+    if not bool(below.any()):
+        raise ValueError(f"the run never gets below {level}")
+    return int(below.int().argmax())
+
+
+def bowl_sentence(runs, level=0.01):
+    """What the animation shows, with numbers from the runs (plain at its best, momentum tuned,
+    and momentum 0.9 at plain descent's learning rate)."""
+    (lr_gd, _, gd), (lr, _, mom) = runs["plain"], runs["tuned"]
+    longer = mb.momentum_descent(bowl, VALLEY["p0"], lr_gd, 0.0, 20 * len(gd))
+    peak = int(bowl(mom).argmax())
+    lr9, mu9, path9 = runs["mu09"]
+    rates9 = mb.momentum_rate(float(BOWL_K), lr9, mu9), mb.momentum_rate(1.0, lr9, mu9)
+    return (
+        f"Plain gradient descent crosses the floor of the valley at each of its {zigzag_steps(gd)} "
+        f"steps, and after {len(gd) - 1} of them $p_1$ has only got from −10 to "
+        f"{numbers.fixed(gd[-1, 0], 2)}: the loss is {bowl(gd[-1]):.2f}. It gets below {level} "
+        f"after {first_below(longer, level)} steps. Tuned momentum gets there after "
+        f"{first_below(mom, level)}, and after {len(mom) - 1} steps its loss is "
+        f"{numbers.sci(bowl(mom[-1]).item())}. It is not gentler at the start: "
+        f"$\\eta h_{{\\max}} = {lr * BOWL_K:.2f}$ is over plain descent's limit of 2, and for its "
+        f"first {peak} steps the loss rises, to {bowl(mom[peak]):.0f}, before it falls. The common "
+        f"$\\mu = {mu9:g}$ with $\\eta = {lr9}$, just under plain descent's limit, has "
+        f"$\\eta h_{{\\max}} = {lr9 * BOWL_K:.1f} = 1 + \\mu$: across the valley the matrix's "
+        f"eigenvalues are $\\pm i \\sqrt{{\\mu}}$, a quarter turn per step (so $p_2$ takes each "
+        f"value twice before it changes sign), and the factor is {rates9[0]:.3f} across the valley "
+        f"and {rates9[1]:.3f} along it, both $\\sqrt{{\\mu}}$: after {len(path9) - 1} steps its "
+        f"loss is {bowl(path9[-1]):.3f}."
+    )
+
+
+def bowl_alt(runs):
+    """The animation's alt text, from its runs."""
+    gd, mom = runs["plain"][2], runs["tuned"][2]
+    return (
+        f"Animation of {len(gd) - 1} steps on an elongated bowl from (−10, 1). Plain gradient "
+        f"descent zigzags across the valley and crawls to p1 = {numbers.fixed(gd[-1, 0], 1)}, loss "
+        f"{bowl(gd[-1]):.2f}. Tuned momentum swings across the valley a few times, wider at first, "
+        f"and runs along it to the minimum, ending at loss {numbers.sci(bowl(mom[-1]).item())}."
+    )
 
 
 def zigzag_steps(path):
@@ -499,41 +702,43 @@ def spread_table(x, y, batch_sizes, lr=0.1, updates=64):
 
 
 def data_parallel_run(x, y):
-    """The page's data-parallel run, DATA_PARALLEL: each rank's final weights, and one process
-    alone on the same batches."""
+    """The page's data-parallel run, DATA_PARALLEL: each rank's final weights, and those of one
+    process alone, launched the same way, with the whole batch of all the ranks."""
     ranks = mb.launch(x, y, **DATA_PARALLEL)
-    alone = mb.train(
-        x,
-        y,
-        DATA_PARALLEL["batch_size"],
-        lr=DATA_PARALLEL["lr"],
-        epochs=DATA_PARALLEL["epochs"],
-        seed=DATA_PARALLEL["seed"],
-    )[-1]
+    whole = DATA_PARALLEL["batch_size"] * DATA_PARALLEL["world_size"]
+    (alone,) = mb.launch(
+        x, y, **{**DATA_PARALLEL, "batch_size": whole, "world_size": 1}
+    )
     return ranks, alone
 
 
 def data_parallel_sentence(n):
     """What the page's data-parallel run does, from DATA_PARALLEL."""
     run = DATA_PARALLEL
+    whole = run["batch_size"] * run["world_size"]
     return (
-        f"The build of this page ran it: {run['world_size']} processes, {n} points, batches of "
-        f"{run['batch_size']} ({run['batch_size'] // run['world_size']} for each process), "
-        f"learning rate {run['lr']}, {run['epochs']} epochs. Then one process trained alone on "
-        f"the same batches:"
+        f"The build of this page ran it with `launch`: {run['world_size']} processes, {n} "
+        f"points, `batch_size={run['batch_size']}` in each process, so {whole} examples per "
+        f"update, learning rate {run['lr']}, {run['epochs']} epochs. Then `launch` started one "
+        f"process alone, with `batch_size={whole}`:"
     )
 
 
 def data_parallel_table(ranks, single, batch_size):
-    """Return a Markdown table of the final weights of each rank and of one process alone."""
+    """Return a Markdown table of the final weights of each rank (batch_size examples each per
+    update) and of one process alone (all the ranks' examples)."""
     world_size = len(ranks)
-    rows = ["| who | examples per update | final $a$ |", "|---|---:|---|"]
+    rows = [
+        "| who | its examples per update | the update's batch | final $a$ |",
+        "|---|---:|---:|---|",
+    ]
     for rank, a in enumerate(ranks):
         rows.append(
-            f"| process {rank} of {world_size} | {batch_size // world_size} | "
-            f"{numbers.vec(a, 6)} |"
+            f"| process {rank} of {world_size} | {batch_size} | "
+            f"{batch_size * world_size} | {numbers.vec(a, 6)} |"
         )
-    rows.append(f"| one process alone | {batch_size} | {numbers.vec(single, 6)} |")
+    whole = batch_size * world_size
+    rows.append(f"| one process alone | {whole} | {whole} | {numbers.vec(single, 6)} |")
     return "\n".join(rows)
 
 
@@ -559,8 +764,8 @@ def error_table(lesson):
                 lambda: lesson.launch(x, y, 4, lr=float("nan")),
             ),
             (
-                "launch(x, y, batch_size=4, world_size=3)",
-                lambda: lesson.launch(x, y, 4, world_size=3),
+                "launch(x, y, batch_size=2, world_size=3)",
+                lambda: lesson.launch(x, y, 2, world_size=3),
             ),
             ("launch(x, y, batch_size=6)", lambda: lesson.launch(x, y, 6)),
         ]
@@ -584,11 +789,20 @@ def plot_race(x, y, paths, theme="light"):
     with render.themed(theme) as p:
         fig = render.new_figure(7.6, 3.8)
         ax_u, ax_e = fig.subplots(1, 2, sharey=True)
-        colors = {1: p["cycle"][1], n: p["cycle"][2]}
+        roles = {
+            1: "second",
+            n: "third",
+        }  # the mini-batch, the page's subject, is the path
         for batch_size, path in paths.items():
             loss = losses(x, y, path).numpy()
             kind = {1: "stochastic", n: "batch"}.get(batch_size, "mini-batch")
-            style = {"color": colors.get(batch_size, p["cycle"][0]), "lw": 1.3}
+            style = {"color": p["role"][roles.get(batch_size, "path")], "lw": 1.3}
+            if (
+                batch_size == n
+            ):  # five updates: dots on top, or B = 16's line hides them
+                style.update(
+                    lw=1.8, ls="--", marker="o", ms=5, mec=p["fg"], mew=0.6, zorder=4
+                )
             # on a log axis: from update 1
             ax_u.plot(range(1, len(loss)), loss[1:], **style)
             ax_e.plot(
@@ -598,12 +812,13 @@ def plot_race(x, y, paths, theme="light"):
                 label=f"B = {batch_size} ({kind})",
             )
         for ax in (ax_u, ax_e):
-            ax.axhline(floor, ls=":", color=p["fg"], lw=1.2)
+            ax.axhline(floor, ls=":", color=p["role"]["answer"], lw=1.4)
             ax.set_yscale("log")
         ax_e.lines[-1].set_label(f"least-squares minimum, {floor:.4f}")
         ax_u.set_xscale("log")
         for axis in (ax_u.xaxis, ax_u.yaxis):
             _plain_log_labels(axis)
+        ax_u.yaxis.set_major_locator(FixedLocator(RACE["loss_ticks"]))
         ax_u.set_xlabel("updates (log scale)")
         ax_e.set_xlabel(f"epochs (examples seen ÷ {n})")
         ax_e.set_xlim(0, None)
@@ -627,7 +842,7 @@ def plot_variance(x, y, a, batch_sizes, measured, fit_below=32, theme="light"):
         ax.plot(
             b,
             [one / v * (n - v) / (n - 1) for v in b],  # the formula, between the sizes
-            color=p["cycle"][0],
+            color=p["role"]["answer"],
             lw=1.6,
             label=f"σ² / B × (n − B) / (n − 1), with n = {n}",
         )
@@ -635,7 +850,7 @@ def plot_variance(x, y, a, batch_sizes, measured, fit_below=32, theme="light"):
             batch_sizes,
             measured,
             "o",
-            color=p["cycle"][1],
+            color=p["role"]["path"],
             ms=7,
             zorder=3,
             label=f"measured; slope {numbers.minus(f'{slope:.2f}')} for B ≤ {fit_below}",
@@ -874,5 +1089,86 @@ def plot_sweep(lrs, swept, every=4, k=BOWL_K, theme="light"):
         ax.set_xlim(0, lrs[-1])
         ax.set_xlabel("learning rate η  (dotted: 2(1 + μ) / h_max)")
         ax.set_ylabel("factor per step")
+        fig.legend(loc="outside lower center", ncols=2, fontsize=9)
+    return fig
+
+
+def independent_floors():
+    """For each noisy run, the closed-form level above the minimum for independent batches."""
+    x, y = make_data64()
+    return {(lr, mu): independent_floor(x, y, lr, mu) for lr, mu in NOISY["runs"]}
+
+
+def noisy_levels(x, y, runs):
+    """How far above the minimum each noisy run sits on average once it has settled."""
+    return {key: settled(x, y, path) for key, path in runs.items()}
+
+
+def noisy_sentence(x, y, runs, floors):
+    """The noisy runs' levels above the minimum, compared with each other and the closed form."""
+    (plain, same, slower) = NOISY["runs"]
+    level = noisy_levels(x, y, runs)
+    mu = same[1]
+    return (
+        f"From epoch {NOISY['settled_from'] + 1} to {NOISY['epochs']}, momentum {mu:g} at plain "
+        f"SGD's $\\eta = {same[0]:g}$ sits on average {level[same] / level[plain]:.0f} times as "
+        f"far above the minimum as plain SGD does. At $\\eta = {slower[0]:g}$, so that "
+        f"$\\eta / (1 - \\mu) = {slower[0] / (1 - mu):.2g}$ is plain SGD's learning rate, it sits "
+        f"at {level[slower] / level[plain]:.2f} times plain SGD's level. The dashed lines are the "
+        f"closed form for independent batches, worked out for the line's two directions at once: "
+        f"it has the two ratios at {floors[same] / floors[plain]:.1f} and "
+        f"{floors[slower] / floors[plain]:.2f}. Batches drawn independently of each other, with "
+        f"replacement, do settle where it says. The batches of an epoch are not independent: "
+        f"they share out the data between them, and the runs above settle elsewhere."
+    )
+
+
+def noisy_alt(x, y, runs, floors):
+    """The noisy figure's alt text, from its runs."""
+    level = noisy_levels(x, y, runs)
+    parts = [
+        f"{noisy_label(*key)} settles on average {numbers.sci(level[key])} above it "
+        f"(closed form for independent batches {numbers.sci(floors[key])})"
+        for key in runs
+    ]
+    return (
+        f"Log-scale plot of the loss above the minimum over {NOISY['epochs']} epochs: all three "
+        "runs fall, then jitter; " + "; ".join(parts) + "."
+    )
+
+
+def noisy_label(lr, mu):
+    """A noisy run's name on the figure."""
+    return f"plain SGD, η = {lr:g}" if mu == 0 else f"momentum {mu:g}, η = {lr:g}"
+
+
+def plot_noisy(x, y, runs, floors, theme="light"):
+    """Return a Figure: the loss above the minimum against epochs, log scale, for each noisy run,
+    with the closed-form level for independent batches (floors, by run) dashed."""
+    n = len(y)
+    with render.themed(theme) as p:
+        fig = render.new_figure(6.4, 4.2)
+        ax = fig.add_subplot()
+        for (lr, mu), role, ls in zip(
+            runs, ("path", "second", "third"), ("-", "-", "-.")
+        ):
+            color = p["role"][role]
+            above = above_minimum(x, y, runs[lr, mu]).numpy()
+            epochs = [t * NOISY["batch_size"] / n for t in range(len(above))]
+            ax.plot(epochs, above, ls, color=color, lw=1.3, label=noisy_label(lr, mu))
+            ax.axhline(floors[lr, mu], color=color, ls="--", lw=1.1)
+        ax.plot(
+            [],
+            [],
+            "--",
+            color=p["muted"],
+            lw=1.1,
+            label="closed form, independent batches",
+        )
+        ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(FuncFormatter(numbers.power_of_ten))
+        ax.set_xlim(0, NOISY["epochs"])
+        ax.set_xlabel(f"epochs (examples seen ÷ {n})")
+        ax.set_ylabel("loss above the minimum (log scale)")
         fig.legend(loc="outside lower center", ncols=2, fontsize=9)
     return fig
