@@ -10,7 +10,8 @@ reader: inside the `<abbr>` sits a focusable `<span>` described by a hidden copy
 The span, not the `<abbr>`, takes the focus and the description, because Material's tooltip
 removes the `aria-describedby` of the element that carries the `title`; it still shows the
 tooltip when the focus is inside that element. On the glossary page each term gets an id, the
-slug of the term (`glossary/#learning-rate`), and a permalink beside it, as a heading has.
+slug of the term (`glossary/#learning-rate`), and a permalink beside it, as a heading has, and
+the page gets an A to Z index of links to the first term of each letter.
 
 The terms are found by `Extension`, Python-Markdown's `abbr` with one change: the words of a term
 may be apart by any white space, so a term broken across two lines of a page's source ("stochastic
@@ -39,6 +40,7 @@ TOKEN = re.compile(f"{ABBR.pattern}|{INTERACTIVE}", re.DOTALL)
 TERM = re.compile(r"<dt>(?P<term>.*?)</dt>", re.DOTALL)
 ID = re.compile(r'\bid="([^"]*)"')
 TERM_ID = re.compile(r'<dt id="([^"]*)"')
+TERM_ENTRY = re.compile(r'<dt id="([^"]*)">(.*?)<a class="headerlink"', re.DOTALL)
 # the hidden meanings' ids: Material's own start with "__", and a heading's never does
 MEANING_ID = "__glossary_{}"
 
@@ -183,7 +185,24 @@ def anchored(html_text):
         )  # named by aria-label, not title: Material would make each of 90 titles a tooltip,
         # a quarter of a second of script on a phone (Lighthouse)
 
-    return TERM.sub(with_anchor, html_text)
+    return _with_index(TERM.sub(with_anchor, html_text))
+
+
+def _with_index(html_text):
+    """The page with a line of letters before its first list of terms, each letter a link to
+    the first term that starts with it: an A to Z index."""
+    first = {}
+    for ident, term in TERM_ENTRY.findall(html_text):
+        letter = re.sub(r"<[^>]+>", "", term).strip()[:1].upper()
+        first.setdefault(letter, ident)
+    if not first:
+        return html_text
+    links = " ".join(
+        f'<a href="#{ident}">{letter}</a>' for letter, ident in first.items()
+    )
+    index = f'<nav class="sgd-glossary-index" aria-label="Terms by letter"><p>{links}</p></nav>'
+    at = html_text.index("<dl")
+    return html_text[:at] + index + html_text[at:]
 
 
 def anchor_ids(html_text):

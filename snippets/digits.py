@@ -43,10 +43,10 @@ def load_all_digits(dtype=torch.float32):
 
 # --8<-- [start:model]
 def make_model(hidden=64, seed=0):
-    """64 pixels -> `hidden` ReLU units -> 10 logits, one per digit (hidden=0: no hidden layer)."""
+    """64 pixels -> `hidden` ReLU units -> 10 logits, one per digit."""
     check_count("hidden", hidden)
     check_count("seed", seed)
-    if hidden == 0:  # a linear softmax classifier, the baseline
+    if hidden == 0:  # no hidden layer: a linear softmax classifier, a baseline
         model = nn.Sequential(nn.Linear(64, 10))
     else:
         model = nn.Sequential(nn.Linear(64, hidden), nn.ReLU(), nn.Linear(hidden, 10))
@@ -104,7 +104,7 @@ def check_training(
 def check_path(name, path):
     """A file's name, as a string or a Path."""
     if not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"{name} must be a str or a Path, got {type(path).__name__}")
+        raise TypeError(f"{name} must be a str or a Path, got {path!r}")
     # --8<-- [end:checks]
 
 
@@ -173,7 +173,7 @@ def train(
         shuffle=True,
         generator=g,
     )
-    device = next(model.parameters()).device  # the batches go where the model is
+    device = next(model.parameters()).device  # batches go where the model is
     opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum)
     history = [scores(model, x_train, y_train, x_val, y_val)]  # epoch 0
     best_epoch, best_state = 0, snapshot(model)
@@ -203,7 +203,7 @@ def run(hidden=64, lr=0.1, momentum=0.9, batch_size=32, epochs=30, patience=5, s
     train_idx, val_idx = split_indices(len(y), val_fraction=0.2, seed=seed)
     x_train, y_train = x[train_idx], y[train_idx]
     x_val, y_val = x[val_idx], y[val_idx]
-    device = "cuda" if torch.cuda.is_available() else "cpu"  # a GPU if there is one
+    device = "cuda" if torch.cuda.is_available() else "cpu"  # a GPU if any
     model = make_model(hidden, seed).to(device)
     history, best_epoch = train(
         model,
@@ -243,7 +243,8 @@ def load(path, hidden=64):
     check_path("path", path)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     model = make_model(hidden).to(device)
-    weights = torch.load(path, map_location=device, weights_only=True)  # tensors only
+    # tensors only, never code, onto this machine's device
+    weights = torch.load(path, map_location=device, weights_only=True)
     model.load_state_dict(weights)
     return model
     # --8<-- [end:save]
@@ -251,12 +252,10 @@ def load(path, hidden=64):
 
 # --8<-- [start:baseline]
 def label_by_nearest(x_train, y_train, x):
-    """Give each image the label of the training image nearest to it, pixel by pixel."""
+    """Label each image as the training image nearest to it, pixel by pixel."""
     check_images("x_train", x_train, "y_train", y_train)
     check_tensor("x", x, ndim=2)
-    distances = torch.cdist(
-        x, x_train
-    )  # one row per image, one column per training image
+    distances = torch.cdist(x, x_train)  # image by training image
     return y_train[distances.argmin(dim=1)]
     # --8<-- [end:baseline]
 
@@ -309,6 +308,7 @@ if __name__ == "__main__":
         reloaded = load(path)
     same = torch.equal(predict(reloaded, x_val), predict(model, x_val))
     print(
-        f"saved to and reloaded from {path.name}: the same answers on every image: {same}"
+        f"saved to and reloaded from {path.name}: "
+        f"the same answers on every image: {same}"
     )
 # --8<-- [end:main]

@@ -1193,6 +1193,10 @@ def test_figures_take_their_colours_from_the_books_roles(page, figures):
             role["path"],
             role["wrong"],
         )
+        (frames,) = figures["mistakes"](theme).axes[0].get_lines()
+        assert (
+            frames.get_color() == role["data"]
+        )  # the colour of the confusion's mistakes
 
 
 def test_mistakes_figure_labels_every_mistake_true_then_answer(page, figures):

@@ -236,13 +236,36 @@ def test_a_term_inside_a_link_or_a_summary_is_plain_text_and_its_next_use_keeps_
 
 def test_each_glossary_term_gets_its_slug_as_id_and_a_permalink():
     page = '<h1 id="glossary">Glossary</h1><dl><dt><strong>Learning rate</strong></dt><dd>x</dd>'
+    index = (
+        '<nav class="sgd-glossary-index" aria-label="Terms by letter">'
+        '<p><a href="#learning-rate">L</a></p></nav>'
+    )
     assert glossary.anchored(page) == (
-        '<h1 id="glossary">Glossary</h1><dl><dt id="learning-rate"><strong>Learning rate</strong>'
+        f'<h1 id="glossary">Glossary</h1>{index}<dl><dt id="learning-rate"><strong>Learning rate</strong>'
         '<a class="headerlink" href="#learning-rate" aria-label="Permanent link">¶</a></dt><dd>x</dd>'
     )
     assert glossary.anchor_ids(glossary.anchored(page)) == {"learning-rate"}
     with pytest.raises(glossary.GlossaryError, match="'glossary'"):
         glossary.anchored(page + "<dl><dt><strong>Glossary</strong></dt></dl>")
+
+
+def test_the_glossary_has_an_a_to_z_index_linking_each_letters_first_term():
+    page = (
+        "<h1>Glossary</h1><dl>"
+        + "".join(
+            f"<dt><strong>{t}</strong></dt><dd>x</dd>"
+            for t in ("Accuracy", "Activation function", "Batch size", "ReLU", "Rank")
+        )
+        + "</dl>"
+    )
+    index = re.search(
+        r'<nav class="sgd-glossary-index".*?</nav>', glossary.anchored(page)
+    )[0]
+    assert re.findall(r'<a href="#([^"]+)">(.)</a>', index) == [
+        ("accuracy", "A"),
+        ("batch-size", "B"),
+        ("relu", "R"),
+    ]
 
 
 def target_ids(site, page_url, href):

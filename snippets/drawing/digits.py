@@ -64,10 +64,10 @@ def writers_sentence(n_images):
         f"digits each: scikit-learn's copy is the test set of UCI's collection, whose {total} "
         f"writers were split {total - ours} for training and {ours} for testing. It ships no "
         f"writer of any image, so the group split of [The validation set]"
-        f"(validation-set.md#when-a-random-split-is-wrong) cannot be made here: the random "
-        f"split puts digits of every one of the {ours} writers on both sides. The validation "
-        f"images are new images, not new handwriting, and a model reading a writer it has never "
-        f"seen should be expected to do worse than the validation accuracy below says."
+        f"(validation-set.md#when-a-random-split-is-wrong) cannot be made here: a random "
+        f"split puts digits by the same writers on both sides. The validation images are new "
+        f"images, not new handwriting, and on a writer it has never seen a model should be "
+        f"expected to do worse than its validation accuracy says."
     )
 
 
@@ -440,8 +440,9 @@ def error_table(lesson):
 # Figures
 
 
-def _tiles(ax, rows, p, gap=2):
-    """Draw rows of 64-pixel images as ink on the page, each in a thin frame."""
+def _tiles(ax, rows, p, gap=2, frame=None):
+    """Draw rows of 64-pixel images as ink on the page, each in a thin frame (muted unless
+    `frame` names a colour)."""
     mosaic = render.digit_mosaic(rows, gap=gap)
     ax.imshow(
         mosaic,
@@ -460,7 +461,12 @@ def _tiles(ax, rows, p, gap=2):
             for c in range(len(images))
         ]
     )
-    ax.plot(frames[:, 0], frames[:, 1], color=p["muted"], lw=0.7)
+    ax.plot(
+        frames[:, 0],
+        frames[:, 1],
+        color=frame or p["muted"],
+        lw=0.7 if frame is None else 1.4,
+    )
     ax.set_xticks([])
     ax.set_yticks([])
     ax.grid(False)
@@ -625,7 +631,7 @@ def plot_confusion(matrix, theme="light"):
                 mpatches.Patch(color=p["grid"]),
                 mpatches.Patch(color=p["role"]["data"]),
             ],
-            ["correct answers", "mistakes (darker: more)"],
+            ["correct answers", "mistakes (the stronger, the more)"],
             loc="outside lower center",
             ncols=2,
             fontsize=10,
@@ -655,7 +661,7 @@ def plot_mistakes(model, x, y, limit=24, per_row=8, theme="light"):
     with render.themed(theme) as p:
         fig = render.new_figure(width, height)
         ax = fig.add_subplot()
-        _tiles(ax, rows, p)
+        _tiles(ax, rows, p, frame=p["role"]["data"])  # a misread digit's colour
         for i, k in enumerate(wrong.tolist()):
             r, c = divmod(i, per_row)
             top = 2 * r * step + 8
