@@ -994,9 +994,18 @@ def test_figures_draw_their_lines_in_the_themes_colours(theme, fits, race):
     depth_lines = figs["depth"].axes[0].get_lines()
     assert to_hex(depth_lines[0].get_color()) == role["answer"]
     assert {to_hex(line.get_color()) for line in depth_lines[1:]} == {role["path"]}
-    assert (
-        len(figs["depth"].legends[0].get_texts()) == 2
-    )  # the target, and one entry for the seeds
+    # the target, and one entry for all the seeds
+    assert len(figs["depth"].legends[0].get_texts()) == 2
+    for ax in figs[
+        "activations"
+    ].axes:  # the function is "path", its derivative "second"
+        f, *derivative = ax.get_lines()[2:]
+        assert to_hex(f.get_color()) == role["path"]
+        assert {to_hex(line.get_color()) for line in derivative} == {role["second"]}
+    total, _bends = figs["pieces"].axes[1].get_lines()[-2:]  # after the bends' rules
+    assert to_hex(total.get_color()) == role["path"]
+    data = figs["pieces"].axes[1].collections[0]
+    assert to_hex(data.get_facecolor()[0]) == role["data"]
     assert len(figs["pieces"].axes[0].get_lines()) >= 16
     assert len(figs["folds"].axes[0].get_lines()) == 4
     assert [len(ax.get_lines()) for ax in figs["depth"].axes] == [6, 6]
