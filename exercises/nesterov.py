@@ -1,21 +1,22 @@
-"""Exercise for docs/mini-batches.md, section Momentum: a step of Nesterov momentum."""
+"""Exercise for docs/mini-batches.md, section Momentum: a Nesterov step."""
 
 import torch  # noqa: F401  (your answer will need it)
 
 
 def nesterov_step(params, velocities, lr, mu):
-    """One step of SGD with Nesterov momentum, as in torch.optim.SGD(nesterov=True).
+    """One step of SGD with Nesterov momentum, as torch.optim.SGD takes it.
 
-    `params` is a list of leaf tensors that require grad, each with its gradient g in
-    `.grad`; `velocities` holds one tensor per parameter, of the same shape, zero before
-    the first step. For each pair, update the velocity and then the parameter, both IN
-    PLACE (the same tensor objects must hold the new values, and the parameters must
-    stay leaves that require grad):
+    `params` is a list of leaf tensors that require grad, each with its
+    gradient g in `.grad`; `velocities` holds one tensor per parameter, of
+    the same shape, zero before the first step. For each pair, update the
+    velocity and then the parameter, both IN PLACE (the same tensor objects
+    must hold the new values, and the parameters must stay leaves that
+    require grad):
 
         v <- mu * v + g
-        p <- p - lr * (g + mu * v)        (with the new v: the step looks ahead)
+        p <- p - lr * (g + mu * v)    (with the new v: the step looks ahead)
 
-    Leave `.grad` as it is and return nothing. Raise a ValueError if lr <= 0 or if mu
-    is not in [0, 1).
+    Leave `.grad` as it is and return nothing. Raise a ValueError if
+    lr <= 0 or if mu is not in [0, 1).
     """
     raise NotImplementedError("write nesterov_step in exercises/nesterov.py")

@@ -244,13 +244,14 @@ def momentum_with_optim(f, p0, lr=0.1, mu=0.9, steps=100):
 
 # --8<-- [start:momentum_rate]
 def momentum_rate(h, lr, mu):
-    """How much momentum shrinks p per step, in the long run, along a curvature h."""
+    """The factor by which momentum shrinks p per step at curvature h."""
     check_positive("h", h)
     check_positive("lr", lr)
     check_in_range("mu", mu, 0, 1)
-    # one step maps (p_t, p_t-1) to (p_t+1, p_t): p_t+1 = (1 + mu - lr h) p_t - mu p_t-1
-    step = torch.tensor([[1 + mu - lr * h, -mu], [1.0, 0.0]], dtype=torch.float64)
-    return torch.linalg.eigvals(step).abs().max().item()
+    # a step maps (p_t, p_t-1) to (p_t+1, p_t):
+    # p_t+1 = (1 + mu - lr h) p_t - mu p_t-1
+    step = torch.tensor([[1 + mu - lr * h, -mu], [1, 0]], dtype=torch.float64)
+    return torch.linalg.eigvals(step).abs().max().item()  # the spectral radius
     # --8<-- [end:momentum_rate]
 
 
