@@ -119,7 +119,8 @@ def test_the_sentence_says_how_the_times_were_measured():
     said = draw.cost_sentence()
     assert "from 1 to 256" in said and "one thread" in said
     assert f"at least {draw.COST['updates']} updates" in said
-    assert f"the fastest of {draw.COST['repeats']} runs" in said
+    assert f"in {draw.COST['repeats']} rounds over all the sizes" in said
+    assert f"the fastest of its {draw.COST['repeats']} runs" in said
 
 
 def test_the_cost_figure_draws_the_measured_times_and_the_count_of_examples_in_both_themes():
