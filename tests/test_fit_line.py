@@ -342,3 +342,12 @@ def test_the_shared_formatters_give_negative_numbers_a_true_minus_sign():
     assert (
         row == "| `fit(x, y, lr=-0.5)` | ValueError: lr must be in [0, inf), got −0.5 |"
     )
+
+
+def test_every_step_uses_every_point_so_two_runs_take_the_same_steps(data64, path64):
+    # the page's note: full-batch gradient descent, no sampling, so a run repeats exactly; each
+    # step is the closed-form gradient over all n points
+    x, y = data64
+    assert torch.equal(fit_line.fit(x, y), path64)
+    full = torch.stack([2 / len(y) * x.T @ (x @ a - y) for a in path64[:-1]])
+    assert_close(path64[1:], path64[:-1] - 0.1 * full, atol=1e-12)

@@ -917,3 +917,18 @@ def test_the_contour_alt_text_puts_the_minimum_at_least_squares_and_the_path_end
     assert f"minimum at ({best[0]:.2f}, {best[1]:.2f})" in said
     assert f"ends at ({path[-1, 0]:.2f}, {path[-1, 1]:.2f})" in said
     assert "starts at (−1, 1)" in said
+
+
+def test_a_walk_downhill_can_stall_on_a_saddle_point():
+    # the page: network losses have "saddle points where [the slope] vanishes without a
+    # minimum"; on L(u, v) = u^2 - v^2, descent from (1, 0) ends on the saddle at the origin,
+    # where the gradient is zero and yet a step along v lowers the loss
+    def grad(a):
+        return torch.tensor([2 * a[0], -2 * a[1]], dtype=F64)
+
+    a = torch.tensor([1.0, 0.0], dtype=F64)
+    for _ in range(200):
+        a = a - 0.1 * grad(a)
+    assert_close(grad(a), torch.zeros(2, dtype=F64), atol=1e-12)
+    loss_at = (a[0] ** 2 - a[1] ** 2).item()
+    assert 0.1**2 * -1 + a[0].item() ** 2 < loss_at  # a step along v goes lower still

@@ -302,10 +302,10 @@ def loss_cell(value):
 
 
 def bce_table(z, y):
-    """A Markdown table of p = sigmoid(z), the loss computed from p, and the loss computed from z."""
+    """A Markdown table of p = sigmoid(z), the loss computed from p (`bce(sigmoid(z), y)`), and
+    the loss computed from z (`F.binary_cross_entropy_with_logits(z, y)`)."""
     header = (
-        "| logit $z$ | label $y$ | $p = \\sigma(z)$ | from $p$:<br>`bce(sigmoid(z), y)` | "
-        "from $z$:<br>`F.binary_cross_entropy_with_logits` |"
+        "| logit $z$ | label $y$ | $p = \\sigma(z)$ | loss from $p$ | loss from $z$ |"
     )
     rows = [header, "|---:|---:|---:|---:|---:|"]
     for zi, yi in zip(z, y):
@@ -415,7 +415,9 @@ def plot_bce(theme="light"):
                 textcoords="offset points",
                 ha="left" if label else "right",
                 va="center",
-                color=color,
+                color=p[
+                    "fg"
+                ],  # the text in the page's colour: yellow text is hard to read
                 fontsize=9,
             )
         ax.set_xlabel("predicted probability of a 7, p")
