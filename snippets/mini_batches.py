@@ -40,7 +40,7 @@ from torch.utils.data import DistributedSampler
 
 # --8<-- [start:checks]
 def check_batches(n, batch_size, generator):
-    """Raise a ValueError (a TypeError for a wrong type) naming what is wrong with an epoch."""
+    """Refuse a bad epoch: a ValueError or TypeError that names what is wrong."""
     check_count("n", n, low=1)
     check_count("batch_size", batch_size, low=1, high=n)
     if not isinstance(generator, torch.Generator):
@@ -50,7 +50,7 @@ def check_batches(n, batch_size, generator):
 
 
 def check_training(x, y, a0, batch_size, lr, epochs, seed):
-    """Raise a ValueError (a TypeError for a wrong type) naming the wrong argument of a run."""
+    """Refuse a bad run with a ValueError or TypeError that names the argument."""
     check_line_problem(x, y, a0, "a0")
     check_count("batch_size", batch_size, low=1, high=len(y))
     check_positive("lr", lr)
@@ -61,12 +61,13 @@ def check_training(x, y, a0, batch_size, lr, epochs, seed):
 
 # --8<-- [start:momentum_checks]
 def check_descent(f, p0, lr, mu, steps):
-    """Raise a ValueError (a TypeError for a wrong type) naming the wrong argument of a descent."""
+    """Refuse a bad descent with a ValueError or TypeError naming the argument."""
     if not callable(f):
         raise TypeError(f"f must be a function, got {type(f).__name__} {f!r}")
     values = list(p0) if isinstance(p0, (tuple, list)) else [p0]
-    if not values or not all(math.isfinite(check_number("p0", v)) for v in values):
-        raise ValueError(f"p0 must be a finite number or a tuple of them, got {p0!r}")
+    finite = [math.isfinite(check_number("p0", v)) for v in values]
+    if not values or not all(finite):
+        raise ValueError(f"p0 must be a finite number or a tuple of them: {p0!r}")
     check_positive("lr", lr)
     check_in_range("mu", mu, 0, 1)
     check_count("steps", steps)
