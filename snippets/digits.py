@@ -307,8 +307,5 @@ if __name__ == "__main__":
         save(model, path)
         reloaded = load(path)
     same = torch.equal(predict(reloaded, x_val), predict(model, x_val))
-    print(
-        f"saved to and reloaded from {path.name}: "
-        f"the same answers on every image: {same}"
-    )
+    print(f"saved to {path.name} and reloaded: the same answers on every image: {same}")
 # --8<-- [end:main]

@@ -865,7 +865,7 @@ def test_the_whole_program_on_the_page_runs_when_pasted_into_a_fresh_file(
         f"accuracy {best['val_acc']:.1%} on 359 images"
     )
     assert out[-1] == (
-        "saved to and reloaded from digits.pt: the same answers on every image: True"
+        "saved to digits.pt and reloaded: the same answers on every image: True"
     )
 
 

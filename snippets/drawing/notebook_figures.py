@@ -249,15 +249,16 @@ def plot_digit_curves(result):
 # --8<-- [start:digits-mistakes]
 def plot_digit_confusion(model, x_val, y_val):
     """How often each digit (row) is taken for each digit (column), on the validation images."""
-    predicted = predict(model, x_val)  # on the model's device, returned to the CPU
+    predicted = predict(model, x_val)
     counts = torch.bincount(y_val * 10 + predicted, minlength=100).reshape(10, 10)
+    mistakes = counts.clone().fill_diagonal_(0)  # coloured on their own scale
     fig, ax = plt.subplots(figsize=(5.5, 5))
-    ax.imshow(counts, cmap="Blues")
+    ax.imshow(mistakes, cmap="Reds", vmin=0, vmax=1.5 * max(1, mistakes.max().item()))
     for true in range(10):
         for guess in range(10):
             if count := counts[true, guess].item():
-                colour = "white" if count > counts.max() / 2 else "black"
-                ax.text(guess, true, count, ha="center", va="center", color=colour)
+                bold = "bold" if true != guess else "normal"
+                ax.text(guess, true, count, ha="center", va="center", weight=bold)
     ax.set(xticks=range(10), yticks=range(10), xlabel="predicted", ylabel="true digit")
     ax.set_title("Confusion matrix (validation)")
     return fig
