@@ -932,3 +932,41 @@ def test_a_walk_downhill_can_stall_on_a_saddle_point():
     assert_close(grad(a), torch.zeros(2, dtype=F64), atol=1e-12)
     loss_at = (a[0] ** 2 - a[1] ** 2).item()
     assert 0.1**2 * -1 + a[0].item() ** 2 < loss_at  # a step along v goes lower still
+
+
+def test_the_next_three_chapters_use_only_the_first_half_of_the_page():
+    # the page's note: Gradients, Learning rate and Mini-batches build only on the line and its
+    # loss surface; the classifier (from load_threes_and_sevens on) comes back in the last chapter
+    import ast
+    from pathlib import Path
+
+    from sitebuild.sources import includes_by_heading
+
+    root = Path(__file__).resolve().parents[1]
+    source = (root / "snippets" / "loss_functions.py").read_text()
+    classifier = source[source.index("# --8<-- [start:digits]") :]
+    second_half = set(re.findall(r"^def (\w+)", classifier, re.M))
+    sections = set(re.findall(r"\[start:(\w+)\]", classifier))
+    assert {"load_threes_and_sevens", "train", "bce"} <= second_half
+    for name, page in [
+        ("gradients", "gradients.md"),
+        ("learning_rate", "learning_rate.md"),
+        ("mini_batches", "mini-batches.md"),
+    ]:
+        tree = ast.parse((root / "snippets" / f"{name}.py").read_text())
+        used = {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom)
+            and node.module == "snippets.loss_functions"
+            for alias in node.names
+        }
+        assert not used & second_half, name
+        shown = {
+            section
+            for _, file, section in includes_by_heading(page.replace("_", "-"))
+            if file == "snippets/loss_functions.py"
+        }
+        assert not shown & sections, page
+    digits_page = (root / "docs" / "digits.md").read_text()
+    assert "the binary cross-entropy of [Loss](loss.md)" in digits_page
