@@ -10,8 +10,10 @@ package `sitebuild` (its docstring describes the pipeline); this file only conne
 - on_pre_page: the page's rendering is timed (with SGD_TIMINGS set, the build writes the times).
 - on_page_markdown: the notebook line under a chapter's title and the provenance line at its end.
 - (markdown-exec asks `Build.format_python` for each block's output while the page converts.)
-- on_page_content: math to MathML, the glossary's tooltips and anchors, the figures and the link
-  preview.
+- on_page_content: code blocks with fewer elements, math to MathML, the glossary's tooltips and
+  anchors, the figures and the link preview.
+- on_post_page: GLightbox loaded when a reader first opens a figure; Material's search dialog
+  named.
 - on_post_build, on_build_error: the build ends; the closing line counts what ran.
 """
 
@@ -45,6 +47,7 @@ from sitebuild import (  # noqa: E402
     notebook_pages,
     pool,
     run,
+    theme,
 )
 
 # the build in progress, from on_pre_build to on_post_build or on_build_error
@@ -154,7 +157,10 @@ def on_page_content(html_text, page, config, files):
 
 
 def on_post_page(output, page, config):
-    return figures.lightbox_on_first_use(output)
+    try:
+        return theme.named_search_dialog(figures.lightbox_on_first_use(output))
+    except theme.ThemeError as error:
+        raise PluginError(f"docs/{page.file.src_uri}: {error}") from None
 
 
 def on_post_build(config):

@@ -283,3 +283,15 @@ def test_code_blocks_lose_their_plain_spans_but_not_a_character_or_a_colour():
     assert "n" in classes(rendered)
     # every other token keeps its span, in order: keywords, numbers, operators, strings, comments
     assert classes(lighter) == [c for c in classes(rendered) if c not in ("n", "w")]
+
+
+def test_materials_search_dialog_gets_a_name_or_the_build_says_it_cannot():
+    from sitebuild import theme
+
+    page = '<header><div class="md-search" data-md-component="search" role="dialog"><input>'
+    named = theme.named_search_dialog(page)
+    assert 'role="dialog" aria-label="Search">' in named
+    changed = page.replace('role="dialog"', 'role="dialog" data-new="1"')
+    with pytest.raises(theme.ThemeError, match="no longer drawn"):
+        theme.named_search_dialog(changed)
+    assert theme.named_search_dialog("<p>no search here</p>") == "<p>no search here</p>"
