@@ -18,6 +18,8 @@ def evaluate(model, loader, loss_fn):
     Return the two as Python floats. Measure without tracking gradients
     (under torch.no_grad()) and in evaluation mode (model.eval(), which
     turns dropout off), and leave the model in the mode it was in before
-    the call. Raise a ValueError if the loader yields no examples.
+    the call. Move each batch to the device the model is on (its
+    parameters'), as training does. Raise a ValueError if the loader
+    yields no examples.
     """
     raise NotImplementedError("write evaluate in exercises/evaluate.py")

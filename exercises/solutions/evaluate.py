@@ -18,15 +18,19 @@ def evaluate(model, loader, loss_fn):
     Return the two as Python floats. Measure without tracking gradients
     (under torch.no_grad()) and in evaluation mode (model.eval(), which
     turns dropout off), and leave the model in the mode it was in before
-    the call. Raise a ValueError if the loader yields no examples.
+    the call. Move each batch to the device the model is on (its
+    parameters'), as training does. Raise a ValueError if the loader
+    yields no examples.
     """
     # --8<-- [start:solution]
+    device = next(model.parameters()).device  # batches go where the model is
     was_training = model.training
     model.eval()
     total_loss, correct, n = 0.0, 0, 0
     try:
         with torch.no_grad():
-            for xb, yb in loader:
+            for inputs, labels in loader:
+                xb, yb = inputs.to(device), labels.to(device)
                 logits = model(xb)
                 total_loss += loss_fn(logits, yb).item() * len(yb)  # a sum
                 correct += (logits.argmax(dim=1) == yb).sum().item()
