@@ -732,7 +732,7 @@ def data_parallel_table(ranks, single, batch_size):
     update) and of one process alone (all the ranks' examples)."""
     world_size = len(ranks)
     rows = [
-        "| who | its examples per update | the update's batch | final $a$ |",
+        "| who | its batch | the update's batch | final $a$ |",
         "|---|---:|---:|---|",
     ]
     for rank, a in enumerate(ranks):
