@@ -97,13 +97,13 @@ def cliff(x):
 
 # --8<-- [start:condition]
 def condition_number(x):
-    """kappa = h_max / h_min: how much more the bowl curves one way than the other."""
+    """kappa = h_max / h_min: how much more the bowl curves one way."""
     h_min, h_max = curvatures(x)
     return h_max / h_min
 
 
 def best_constant_lr(x):
-    """The lr that makes the slower factor, |1 - lr h|, smallest; and that factor."""
+    """The lr whose slower factor |1 - lr h| is smallest, and that factor."""
     h_min, h_max = curvatures(x)
     kappa = h_max / h_min
     return 2 / (h_min + h_max), (kappa - 1) / (kappa + 1)
