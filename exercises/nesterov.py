@@ -4,7 +4,7 @@ import torch  # noqa: F401  (your answer will need it)
 
 
 def nesterov_step(params, velocities, lr, mu):
-    """One step of SGD with Nesterov momentum, as torch.optim.SGD takes it.
+    """A step of Nesterov momentum, as torch.optim.SGD(nesterov=True) takes it.
 
     `params` is a list of leaf tensors that require grad, each with its
     gradient g in `.grad`; `velocities` holds one tensor per parameter, of
