@@ -930,6 +930,10 @@ def test_slider_frames_draw_the_path_in_both_themes_with_concrete_colours(data, 
         ]
         assert len(path) == 1 and concrete_colours(fig)
         assert ax.get_title().startswith(draw.lr_label(lr))
+        # the title sits inside the image, clear of its top edge
+        fig.canvas.draw()
+        top = ax.title.get_window_extent().y1
+        assert top < fig.bbox.height - 4
     assert figs["light"].get_facecolor() != figs["dark"].get_facecolor()
 
 
@@ -947,6 +951,13 @@ def test_schedule_figures_draw_a_line_per_schedule_in_both_themes(
         assert isinstance(fig, Figure) and concrete_colours(fig)
         labels = fig.axes[0].get_legend_handles_labels()[1]
         assert labels == ["constant", "step decay", "cosine"]
+        if plot == "runs":
+            # the right panel names its runs too, and no marker sits on the minimum, where
+            # step decay's points settle (a star there once hid them)
+            zoom = fig.axes[1]
+            assert zoom.get_legend() is not None
+            assert [t.get_text() for t in zoom.get_legend().get_texts()] == labels
+            assert not any(line.get_marker() == "*" for line in zoom.get_lines())
 
 
 def test_every_alt_text_and_caption_has_at_least_12_words_and_numbers_from_the_run(
