@@ -449,23 +449,6 @@ def test_plain_descent_crosses_the_valley_floor_at_every_step_and_crawls(bowl_pa
     assert torch.all(gd[1:, 0] > gd[:-1, 0]) and gd[-1, 0] < -3  # forward, slowly
 
 
-def test_momentum_reaches_the_minimum_overshoots_and_ends_ten_times_lower(bowl_paths):
-    gd, mom = bowl_paths
-    reached = int((mom[:, 0] >= 0).int().argmax())
-    assert 0 < reached < 30 and mom[:, 0].max() > 1  # past the minimum, then back
-    assert draw.bowl(mom[-1]) < draw.bowl(gd[-1]) / 10
-    assert draw.zigzag_steps(mom) < 60
-
-
-def test_momentum_keeps_swinging_across_the_valley_further_than_plain_descent(
-    bowl_paths,
-):
-    gd, mom = bowl_paths
-    late_gd, late_mom = gd[-20:, 1], mom[-20:, 1]
-    assert late_mom.abs().max() > late_gd.abs().max()
-    assert (late_mom.sign().diff() != 0).any()  # still swinging from side to side
-
-
 def test_accumulating_the_gradient_in_parts_trains_exactly_like_the_whole_batch(data64):
     x, y = data64
     whole = by_hand_sgd(x, y, randperm_orders(256, 7, 2), 64, lr=0.1)
