@@ -282,3 +282,17 @@ def test_in_a_jupyter_kernel_train_py_written_to_a_file_trains_and_pasted_alone_
         got = weights(cell)
         assert len(got) == 2 and torch.equal(got[0], got[1]), cell
         assert torch.equal(got[0], runs["torchrun"][0])  # as train.py run from a shell
+
+
+def test_the_pages_two_machine_command_is_one_torchrun_reads_with_a_job_id_and_a_meeting_point():
+    from torch.distributed.run import get_args_parser
+
+    page = (ROOT / "docs" / PAGE).read_text()
+    (command,) = re.findall(r"```bash\n(torchrun .*?)\n```", page, re.S)
+    words = command.replace("\\\n", " ").split()[1:]
+    args = get_args_parser().parse_args(words)
+    assert (args.nnodes, args.nproc_per_node) == ("2", "8")
+    assert args.rdzv_backend == "c10d" and args.rdzv_id != "none"  # its default
+    host, port = args.rdzv_endpoint.rsplit(":", 1)
+    assert host and "rank" not in host and int(port) > 0
+    assert args.training_script == "train.py"
