@@ -639,7 +639,7 @@ def plot_confusion(matrix, theme="light"):
     return fig
 
 
-def plot_mistakes(model, x, y, limit=24, per_row=8, theme="light"):
+def plot_mistakes(model, x, y, limit=24, per_row=4, theme="light"):
     """Return a Figure: the first `limit` images read wrongly, "true → answer" and the confidence in it."""
     predicted, prob = confidence(model, x)
     wrong = mistakes(y, predicted)[:limit]
