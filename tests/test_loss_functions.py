@@ -847,14 +847,14 @@ def test_saved_figures_use_their_themes_colours():
         assert "#1f77b4" not in svg
 
 
-def test_the_animation_walks_the_ball_down_in_both_themes_within_the_budget(line):
+def test_the_animation_walks_the_point_down_in_both_themes_within_the_budget(line):
     x, y, path = line
     # steps 0, 60 and the last, 100
     light = draw.animate_descent(x, y, path, theme="light", every=60)
     assert len(light) == 3 and all(f.shape == light[0].shape for f in light)
     (height, width), (most_wide, most_high) = light[0].shape[:2], render.MAX_GIF_SIZE
     assert light[0].dtype == np.uint8 and height <= most_high and width <= most_wide
-    assert not np.array_equal(light[0], light[-1])  # the ball has moved
+    assert not np.array_equal(light[0], light[-1])  # the point has moved
     dark = draw.animate_descent(x, y, path, theme="dark", every=100)
     assert len(dark) == 2 and light[0].mean() > dark[0].mean()
     # and the page's GIF fits the budget

@@ -253,7 +253,7 @@ def animate_descent(x, y, path, theme="light", every=2):
         ax3.text2D(0.05, 0.82, "loss", transform=ax3.transAxes, ha="left")
         draw_contours(ax2, x, y, A1_LIM, A2_LIM, p, n=GRID_N)
         (trail3,) = ax3.plot([], [], [], color=p["role"]["path"], lw=1.8, zorder=4)
-        (ball3,) = ax3.plot(
+        (dot3,) = ax3.plot(
             [],
             [],
             [],
@@ -264,7 +264,7 @@ def animate_descent(x, y, path, theme="light", every=2):
             markeredgecolor=p["fg"],
         )
         (trail2,) = ax2.plot([], [], color=p["role"]["path"], lw=1.8, zorder=4)
-        (ball2,) = ax2.plot(
+        (dot2,) = ax2.plot(
             [],
             [],
             "o",
@@ -277,13 +277,13 @@ def animate_descent(x, y, path, theme="light", every=2):
 
         def update(t):
             trail3.set_data_3d(path[: t + 1, 0], path[: t + 1, 1], loss[: t + 1])
-            ball3.set_data_3d(path[t : t + 1, 0], path[t : t + 1, 1], loss[t : t + 1])
+            dot3.set_data_3d(path[t : t + 1, 0], path[t : t + 1, 1], loss[t : t + 1])
             trail2.set_data(path[: t + 1, 0], path[: t + 1, 1])
-            ball2.set_data(path[t : t + 1, 0], path[t : t + 1, 1])
+            dot2.set_data(path[t : t + 1, 0], path[t : t + 1, 1])
             title.set_text(f"step {t:3d}   loss {loss[t]:.3f}")
 
         frames = render.blit_frames(
-            fig, [trail3, ball3, trail2, ball2, title], update, steps
+            fig, [trail3, dot3, trail2, dot2, title], update, steps
         )
     return frames
 
