@@ -41,6 +41,7 @@ NOTEBOOKS = DOCS / "notebooks"
 FIGURES = "snippets/drawing/notebook_figures.py"
 SETUP = "Set up"
 CHECKS = "When the input is wrong"  # where every chapter explains its checks
+CHECKS_FILE = "snippets/checks.py"  # the shared checks every lesson function runs first
 RUNS = ("run", "main")  # the sections that run the program rather than define it
 MARKER = re.compile(r"^\s*# --8<-- \[start:([\w-]+)\]\s*$", re.MULTILINE)
 
@@ -234,7 +235,12 @@ def layout(page):
         heading = shown.get((file, section))
         if (file, section) in runs:
             continue
-        if section == "imports" or heading in (None, CHECKS):
+        # the checks go first wherever the page shows them (a file shown whole shows them too)
+        if (
+            section in ("imports", "checks")
+            or file == CHECKS_FILE
+            or heading in (None, CHECKS)
+        ):
             heading = SETUP
         home[(file, section)] = heading
     run_heading = next(
@@ -297,8 +303,9 @@ def intro(page, title, program):
         f" computed. Run the cells from the top. It needs only {needs}.\n\n"
         f"The numbers and figures you get may differ in the last digits from the chapter's, on"
         f" another machine or with other versions of the libraries.\n\n"
-        f"Made by `notebooks.py` from {', '.join(f'`{m}`' for m in modules)} and `docs/{page}`,"
-        f" what the site is built from, so edit those rather than this notebook."
+        f"The notebook is yours to change: edit a cell, run it again and see what moves. It was"
+        f" made from the same code as the chapter ({', '.join(f'`{m}`' for m in modules)}), so a"
+        f" fresh download gives you the chapter's version back."
     )
 
 
