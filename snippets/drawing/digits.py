@@ -63,8 +63,10 @@ def writers_sentence(n_images):
         f"The {n_images} images were written by {ours} people, about {round(n_images / ours)} "
         f"digits each: scikit-learn's copy is the test set of UCI's collection, whose {total} "
         f"writers were split {total - ours} for training and {ours} for testing. It ships no "
+        # a block prints this: MkDocs never sees the link, so it is the built address, checked by
+        # tests/test_site.py's link check
         f"writer of any image, so the group split of [The validation set]"
-        f"(validation-set.md#when-a-random-split-is-wrong) cannot be made here: a random "
+        f"(../validation-set/#when-a-random-split-is-wrong) cannot be made here: a random "
         f"split puts digits by the same writers on both sides. The validation images are new "
         f"images, not new handwriting, and on a writer it has never seen a model should be "
         f"expected to do worse than its validation accuracy says."
