@@ -391,7 +391,8 @@ if __name__ == "__main__":  # python train.py, or torchrun ... train.py
     x, y = make_data(n=256)
     if "RANK" in os.environ:  # torchrun started this process, one of several
         a = train_rank(x, y, batch_size=16)
-        print(f"rank {os.environ['RANK']}: a = {a.tolist()}")
+        # each process prints its line in one write: they share the terminal
+        print(f"rank {os.environ['RANK']}: a = {a.tolist()}", flush=True)
     else:  # python started it: start the processes here, on this machine
         for rank, a in enumerate(launch(x, y, batch_size=16, world_size=2)):
             print(f"rank {rank}: a = {a.tolist()}")

@@ -24,7 +24,8 @@ from snippets import mini_batches as mb
 from snippets.drawing import mini_batches as draw
 
 PAGE = "mini-batches.md"
-WEIGHTS = re.compile(r"^rank (\d): a = (\[.*\])$", re.M)
+# two processes share one stdout, so one's line can run into the other's: no anchors
+WEIGHTS = re.compile(r"rank (\d+): a = (\[[^\]]*\])")
 
 
 def shown_block(title):
