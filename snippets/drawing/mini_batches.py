@@ -1045,8 +1045,8 @@ def plot_valley_loss(runs, theme="light"):
             [],
             [],
             "--",
-            color=p["muted"],
-            lw=1.1,
+            color=p["fg"],
+            lw=1.0,
             label="closed form: factor² per step",
         )
         ax.set_yscale("log")
