@@ -14,7 +14,7 @@ from pathlib import Path
 from mkdocs.structure.files import File
 from mkdocs.utils import get_relative_url
 
-from sitebuild import mathml
+from sitebuild import mathml, stylesheet
 
 STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL)
 SCRIPT = re.compile(r"<script\b[^>]*>(.*?)</script>", re.DOTALL)
@@ -135,9 +135,10 @@ def published_images(html_text, page, config, files):
 def page_html(html_text, page, config, files):
     """A notebook page as mkdocs-jupyter renders it, made to load like the others.
 
-    Its 600 KB of inline CSS, the same on every notebook, becomes one file the browser caches; the
-    scripts that would load MathJax and Mermaid from a CDN go (the notebooks have no diagrams, and
-    their math becomes MathML here); its code cells can be scrolled from the keyboard; its cells'
+    Its 600 KB of inline CSS becomes a file of the rules the page can use, a tenth of it, shared
+    by the notebooks that use the same rules (the browser caches it); the scripts that would load
+    MathJax and Mermaid from a CDN go (the notebooks have no diagrams, and their math becomes
+    MathML here); its code cells can be scrolled from the keyboard; its cells'
     tags are not shown; its figures are described and published as files; and a line at its top
     leads back to its chapter. Search leaves it out (its code is its chapter's), and it has no
     "edit this page": notebooks.py writes it.
@@ -146,7 +147,11 @@ def page_html(html_text, page, config, files):
         "exclude": True
     }  # read by Material's search in on_page_context, later
     page.edit_url = None
-    css = "\n".join(m[1].strip() for m in STYLE.finditer(html_text))
+    # JupyterLab's whole stylesheet, cut to the rules this page can use (sitebuild/stylesheet.py)
+    css = stylesheet.used(
+        "\n".join(m[1].strip() for m in STYLE.finditer(html_text)),
+        STYLE.sub("", html_text),
+    )
     uri = f"assets/notebook-{hashlib.sha256(css.encode()).hexdigest()[:8]}.css"
     if files.get_file_from_path(uri) is None:
         files.append(File.generated(config, uri, content=css))

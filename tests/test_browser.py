@@ -286,9 +286,13 @@ CODE_CONTRAST = """() => {
         .reduce((sum, v, i) => sum + v * [0.2126, 0.7152, 0.0722][i], 0);
     document.querySelectorAll('details').forEach(d => { d.open = true; });  // solutions too
     const seen = new Map();
-    const tokens = '.md-typeset pre code span[class], .jupyter-wrapper pre span[class]';
+    // the blocks themselves too: their text outside any token's span (names, punctuation,
+    // operators: sitebuild/highlight.py unwraps those) has the block's own colour
+    const tokens = '.md-typeset pre > code, .jupyter-wrapper pre, '
+        + '.md-typeset pre code span[class], .jupyter-wrapper pre span[class]';
     for (const token of document.querySelectorAll(tokens)) {
-        if (!token.textContent.trim() || seen.has(token.className) || !token.offsetParent) continue;
+        const kind = token.matches('pre, pre > code') ? 'plain text' : token.className;
+        if (!token.textContent.trim() || seen.has(kind) || !token.offsetParent) continue;
         let box = token.closest('code') || token.closest('pre');  // the first box with a colour behind it
         while (box.parentElement && rgba(getComputedStyle(box).backgroundColor)[3] === 0)
             box = box.parentElement;
@@ -296,7 +300,7 @@ CODE_CONTRAST = """() => {
         const fg = rgba(getComputedStyle(token).color);
         const shown = fg.slice(0, 3).map((v, i) => v * fg[3] + bg[i] * (1 - fg[3]));  // alpha over bg
         const [hi, lo] = [lum(shown), lum(bg)].sort((a, b) => b - a);
-        seen.set(token.className, Math.round((hi + 0.05) / (lo + 0.05) * 100) / 100);
+        seen.set(kind, Math.round((hi + 0.05) / (lo + 0.05) * 100) / 100);
     }
     return Object.fromEntries(seen);
 }"""

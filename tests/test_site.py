@@ -385,3 +385,14 @@ def test_every_page_says_the_licences_in_its_footer(site):
         assert (page.parent / href / "index.html").resolve() == (
             site / "licence" / "index.html"
         ), page
+
+
+def test_every_table_header_cell_names_its_column(site):
+    """A screen reader reads a cell with its column's header: an empty one leaves the cells of
+    its column unnamed (axe's td-has-header, which Lighthouse reports but does not score)."""
+    empty = {
+        str(page.relative_to(site)): len(re.findall(r"<th(?: [^>]*)?>\s*</th>", text))
+        for page in site.rglob("*.html")
+        if re.search(r"<th(?: [^>]*)?>\s*</th>", text := page.read_text())
+    }
+    assert empty == {}

@@ -254,7 +254,7 @@ def test_a_display_formula_sits_in_a_focusable_box_and_an_inline_one_does_not():
     assert '<p><math display="inline"' in out or "<p><math" in out
 
 
-def test_code_blocks_lose_their_plain_spans_but_not_a_character_or_a_colour():
+def test_code_blocks_lose_their_plain_spans_but_not_a_character_nor_a_keyword_string_or_number_colour():
     import html as html_module
     import re
 
@@ -280,9 +280,12 @@ def test_code_blocks_lose_their_plain_spans_but_not_a_character_or_a_colour():
         return re.findall(r'<span class="([a-z0-9]+)">', page)
 
     assert text(lighter) == text(rendered)
-    assert "n" in classes(rendered)
-    # every other token keeps its span, in order: keywords, numbers, operators, strings, comments
-    assert classes(lighter) == [c for c in classes(rendered) if c not in ("n", "w")]
+    assert {"n", "p", "o"} <= set(classes(rendered))
+    # every other token keeps its span, in order: keywords, numbers, strings, comments
+    assert classes(lighter) == [
+        c for c in classes(rendered) if c not in ("n", "w", "p", "o")
+    ]
+    assert {"k", "mi", "s2", "c1"} <= set(classes(lighter))
 
 
 def test_materials_search_dialog_gets_a_name_or_the_build_says_it_cannot():
@@ -295,3 +298,34 @@ def test_materials_search_dialog_gets_a_name_or_the_build_says_it_cannot():
     with pytest.raises(theme.ThemeError, match="no longer drawn"):
         theme.named_search_dialog(changed)
     assert theme.named_search_dialog("<p>no search here</p>") == "<p>no search here</p>"
+
+
+def test_a_stylesheet_keeps_the_rules_its_page_can_use_and_loses_the_rest():
+    from sitebuild import stylesheet
+
+    css = (
+        "@charset 'utf-8';\n"
+        ".cell{color:red}\n"
+        ".menu{color:blue}\n"  # nothing on the page is a menu
+        ".cell:hover,.menu:hover{color:green}\n"  # kept for the cell only
+        "[data-md-color-scheme=slate] .cell{color:white}\n"  # the palette is set by a script
+        ".md-typeset .cell > .prompt::before{content:'>'}\n"  # the page's own ancestors count
+        ".wrapper :root{--icon:url(x.svg)}\n"  # can never match
+        ".cell:not(.menu):first-child{margin:0}\n"
+        "@media (max-width:40em){.cell{padding:0}.menu{padding:0}}\n"
+        "@media print{.menu{display:none}}\n"
+        "@keyframes spin{to{transform:rotate(1turn)}}\n"
+    )
+    page = '<div class="wrapper"><div class="cell"><span class="prompt">In</span></div></div>'
+    kept = stylesheet.used(css, page)
+
+    assert kept.startswith("@charset")
+    assert ".cell{color:red}" in kept
+    assert ".menu{" not in kept and ",.menu" not in kept and "@media print" not in kept
+    assert ".cell:hover{color:green}" in kept
+    assert "[data-md-color-scheme=slate] .cell{color:white}" in kept
+    assert ".md-typeset .cell > .prompt::before" in kept
+    assert ":root" not in kept
+    assert ".cell:not(.menu):first-child{margin:0}" in kept
+    assert "@media (max-width:40em){.cell{padding:0}}" in kept
+    assert "@keyframes spin" in kept

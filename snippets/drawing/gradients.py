@@ -75,7 +75,7 @@ def accumulation_table(x, y, a):
     """Return a Markdown table of a.grad after backward on each half of the data, with and without zeroing."""
     first_half, second_half = halves(x, y)
     rows = [
-        "| | `a.grad` after the first call | `a.grad` after the second call |",
+        "| between the calls | `a.grad` after the first call | `a.grad` after the second call |",
         "|---|---|---|",
     ]
     for zero_grad, name in (
