@@ -1,7 +1,10 @@
 """Measure the build and the tests; print Markdown tables (and, with --readme, put them in README.md).
 
 Run by hand, never by the tests, and only on an idle machine:
-    .venv/bin/python benchmarks/bench.py [--readme]
+    .venv/bin/python benchmarks/bench.py [--readme] [--against REV]
+
+With --against, the same run also makes a cold build and runs the test suite on the files of the
+commit REV (say, main before new chapters were merged), and reports what the tree costs against it.
 
 It copies the files git tracks into a temporary folder and works there, so the prose and snippet
 edits it times never touch your working tree, and its cold build starts from an empty cache. Every
@@ -36,6 +39,17 @@ def copy_tracked(dest):
     for name in filter(None, files):
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, dest / name)
+
+
+def copy_commit(rev, dest):
+    """The files of commit `rev`, as `git archive` gives them."""
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", rev],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
 
 
 def timed(cmd, cwd, **env):
@@ -178,6 +192,44 @@ def measure(work):
     return rows, timings
 
 
+def against(rows, rev, work):
+    """Rows of what the tree costs against commit `rev`: its cold build and its test suite."""
+    seconds = {what: took for what, took, *_ in rows}
+    name = subprocess.run(
+        ["git", "rev-parse", "--short", rev],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    copy_commit(rev, work)
+    took, note = build(work)
+    added = [
+        (f"cold build at {name}", took, None, None, note),
+        (
+            f"cold build against {name}'s",
+            seconds["cold build"],
+            seconds["cold build"] / took,
+            "≤ 1.4",
+            "",
+        ),
+    ]
+    print(added[0][0], f"{took:.1f}", file=sys.stderr, flush=True)
+    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    took, log = timed(pytest, work)  # its block cache warm, as the tree's suite ran
+    added += [
+        (f"test suite at {name}", took, None, None, passed(log)),
+        (
+            f"test suite against {name}'s",
+            seconds["test suite"],
+            seconds["test suite"] / took,
+            "≤ 1.4",
+            "",
+        ),
+    ]
+    return added
+
+
 NOTEBOOK_RUNS = """
 import json, sys, time
 from pathlib import Path
@@ -295,11 +347,19 @@ def main():
     parser.add_argument(
         "--readme", action="store_true", help="write the tables into README.md"
     )
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="also measure the cold build and the test suite at commit REV, and compare",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         copy_tracked(work)
         rows, timings = measure(work)
+        if args.against:
+            with tempfile.TemporaryDirectory() as before:
+                rows += against(rows, args.against, Path(before))
         text = table(rows, timings, work / "site", notebook_times(work))
         text += "\n\n" + "\n".join(lighthouse_table(work / "site"))
     print(text)
