@@ -12,8 +12,12 @@ F64 = torch.float64
 def least_squares(seed=0, n=32):
     """A seeded least-squares problem in float64, its inputs on three scales: the loss of (w, b)."""
     g = torch.Generator().manual_seed(seed)
-    x = torch.randn(n, 3, generator=g, dtype=F64) * torch.tensor([1.0, 10.0, 0.1], dtype=F64)
-    y = x @ torch.tensor([1.5, -0.2, 5.0], dtype=F64) + 0.1 * torch.randn(n, generator=g, dtype=F64)
+    x = torch.randn(n, 3, generator=g, dtype=F64) * torch.tensor(
+        [1.0, 10.0, 0.1], dtype=F64
+    )
+    y = x @ torch.tensor([1.5, -0.2, 5.0], dtype=F64) + 0.1 * torch.randn(
+        n, generator=g, dtype=F64
+    )
     return lambda w, b: ((x @ w + b - y) ** 2).mean()
 
 
@@ -74,7 +78,9 @@ def test_the_first_step_is_lr_times_g_over_g_plus_eps(answer, scale):
     # at t = 1 the corrected averages are g and g², so the step is lr * g / (|g| + eps): at most lr
     p = with_gradient([1.0, -1.0], [scale, -3 * scale])
     before, g = p.detach().clone(), p.grad.clone()
-    answer.adam_step([p], [torch.zeros(2, dtype=F64)], [torch.zeros(2, dtype=F64)], 1, lr=0.1)
+    answer.adam_step(
+        [p], [torch.zeros(2, dtype=F64)], [torch.zeros(2, dtype=F64)], 1, lr=0.1
+    )
     moved = before - p.detach()
     expected = 0.1 * g / (g.abs() + 1e-8)
     assert torch.allclose(moved, expected, rtol=1e-12, atol=0), (
@@ -91,20 +97,28 @@ def test_averages_and_parameters_are_updated_in_place(answer):
     ms, vs = [m], [v]
     before = p.detach().clone()
     answer.adam_step([p], ms, vs, 1, lr=0.1)
-    assert ms[0] is m and vs[0] is v, "the lists must still hold the same tensors: update in place"
+    assert ms[0] is m and vs[0] is v, (
+        "the lists must still hold the same tensors: update in place"
+    )
     assert m.abs().sum() > 0 and v.abs().sum() > 0, (
         "m or v is still zero after a step: `m = beta1 * m + ...` makes a new tensor; update "
         "the caller's m and v in place (m.mul_(beta1).add_(...))"
     )
-    assert not torch.equal(p.detach(), before), "the parameter did not change: update it in place"
-    assert p.is_leaf and p.requires_grad, "p must stay a leaf that requires grad (use torch.no_grad())"
+    assert not torch.equal(p.detach(), before), (
+        "the parameter did not change: update it in place"
+    )
+    assert p.is_leaf and p.requires_grad, (
+        "p must stay a leaf that requires grad (use torch.no_grad())"
+    )
 
 
 def test_the_gradient_is_left_as_it_is(answer):
     p = with_gradient([1.0, 2.0], [0.25, -0.5])
     g = p.grad.clone()
     answer.adam_step([p], [torch.zeros(2, dtype=F64)], [torch.zeros(2, dtype=F64)], 1)
-    assert p.grad is not None and torch.equal(p.grad, g), "the step must not change .grad"
+    assert p.grad is not None and torch.equal(p.grad, g), (
+        "the step must not change .grad"
+    )
 
 
 @pytest.mark.parametrize(
@@ -122,5 +136,7 @@ def test_the_gradient_is_left_as_it_is(answer):
 def test_bad_settings_raise_value_error(answer, kwargs):
     p = with_gradient([1.0], [1.0])
     call = {"t": 1, **kwargs}
-    with pytest.raises(ValueError):
-        answer.adam_step([p], [torch.zeros(1, dtype=F64)], [torch.zeros(1, dtype=F64)], **call)
+    with pytest.raises(ValueError):  # noqa: PT011  (any message will do)
+        answer.adam_step(
+            [p], [torch.zeros(1, dtype=F64)], [torch.zeros(1, dtype=F64)], **call
+        )

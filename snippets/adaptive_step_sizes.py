@@ -4,13 +4,17 @@ Shown in docs/adaptive-step-sizes.md; claims tested in tests/test_adaptive_step_
 """
 
 # --8<-- [start:imports]
+import math
+
 import torch
 
 # --8<-- [end:imports]
 from snippets.checks import (
     check_count,
+    check_examples,
     check_function,
     check_in_range,
+    check_labels,
     check_number,
     check_positive,
     check_tensor,
@@ -22,7 +26,9 @@ from snippets.fit_line import make_data, mse
 def check_params(params):
     """A list of leaf tensors of floats that require grad: what an optimizer updates."""
     if isinstance(params, torch.Tensor) or not isinstance(params, (list, tuple)):
-        raise TypeError(f"params must be a list of tensors, got {type(params).__name__}")
+        raise TypeError(
+            f"params must be a list of tensors, got {type(params).__name__}"
+        )
     if not params:
         raise ValueError("params must hold at least one tensor, got an empty list")
     for p in params:
@@ -65,14 +71,15 @@ def line_loss(x, y):
     # --8<-- [end:scaled]
 
 
-# --8<-- [start:run]
-def descend(f, p0, optimizer, steps, **settings):
+# --8<-- [start:optimize]
+def optimize(f, p0, optimizer, steps, **settings):
     """Minimise f from p0 with `optimizer` (ours or torch.optim's); return p0 and p after each step."""
     check_function("f", f)
     check_function("optimizer", optimizer)
     check_count("steps", steps)
-    for value in p0 if isinstance(p0, (tuple, list)) else [p0]:
-        check_number("p0", value)
+    values = list(p0) if isinstance(p0, (tuple, list)) else [p0]
+    if not values or not all(math.isfinite(check_number("p0", v)) for v in values):
+        raise ValueError(f"p0 must be a finite number or a tuple of them, got {p0!r}")
     p = torch.tensor(p0, dtype=torch.float64, requires_grad=True)
     opt = optimizer([p], **settings)
     path = [p.detach().clone()]
@@ -82,7 +89,7 @@ def descend(f, p0, optimizer, steps, **settings):
         opt.step()
         path.append(p.detach().clone())
     return torch.stack(path)
-    # --8<-- [end:run]
+    # --8<-- [end:optimize]
 
 
 # --8<-- [start:adagrad]
@@ -99,12 +106,13 @@ class AdaGrad:
         with torch.no_grad():
             for p, s in zip(self.params, self.sums):
                 g = p.grad + self.weight_decay * p
-                s += g * g  # never forgets: the steps only shrink
-                p -= self.lr * g / (s.sqrt() + self.eps)
+                s.add_(g * g)  # never forgets: the steps only shrink
+                p.sub_(self.lr * g / (s.sqrt() + self.eps))
 
     def zero_grad(self):
         for p in self.params:
             p.grad = None
+
     # --8<-- [end:adagrad]
 
 
@@ -125,11 +133,12 @@ class RMSprop:
             for p, v in zip(self.params, self.v):
                 g = p.grad + self.weight_decay * p
                 v.mul_(self.alpha).add_((1 - self.alpha) * g * g)  # forgets slowly
-                p -= self.lr * g / (v.sqrt() + self.eps)
+                p.sub_(self.lr * g / (v.sqrt() + self.eps))
 
     def zero_grad(self):
         for p in self.params:
             p.grad = None
+
     # --8<-- [end:rmsprop]
 
 
@@ -171,11 +180,12 @@ class Adam:
         self.t += 1
         with torch.no_grad():
             for p, m, v in zip(self.params, self.m, self.v):
-                p -= self.lr * self.direction(p, m, v)
+                p.sub_(self.lr * self.direction(p, m, v))
 
     def zero_grad(self):
         for p in self.params:
             p.grad = None
+
     # --8<-- [end:adam]
 
 
@@ -183,7 +193,9 @@ class Adam:
 class AdamW(Adam):
     """Adam with decoupled weight decay: p shrinks by lr * weight_decay * p, outside m and v."""
 
-    def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01):
+    def __init__(
+        self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01
+    ):
         super().__init__(params, lr, betas, eps, weight_decay=0.0)  # no L2 term
         check_in_range("weight_decay", weight_decay, 0, float("inf"))
         self.decay = weight_decay
@@ -193,7 +205,8 @@ class AdamW(Adam):
         with torch.no_grad():
             for p, m, v in zip(self.params, self.m, self.v):
                 p.mul_(1 - self.lr * self.decay)  # first the decay, on p itself
-                p -= self.lr * self.direction(p, m, v)
+                p.sub_(self.lr * self.direction(p, m, v))
+
     # --8<-- [end:adamw]
 
 
@@ -217,10 +230,14 @@ def train_digits(x, y, optimizer, epochs=10, batch_size=64, seed=0, **settings):
     """Train digits_network on (x, y) with `optimizer`; return it and its loss after each epoch."""
     check_tensor("x", x, ndim=2)
     check_tensor("y", y, ndim=1, floating=False)
+    check_examples(x, y)
+    if x.shape[1] != 64:
+        raise ValueError(f"x must have 64 columns, one per pixel, got {x.shape[1]}")
+    check_labels("y", y, classes=10)
     check_function("optimizer", optimizer)
     check_count("epochs", epochs, low=1)
     check_count("batch_size", batch_size, low=1, high=len(y))
-    net = digits_network(seed)
+    net = digits_network(seed).to(x.dtype)  # float32 or float64, as x is
     opt = optimizer(list(net.parameters()), **settings)
     g = torch.Generator().manual_seed(seed)
     losses = []
@@ -246,8 +263,8 @@ if __name__ == "__main__":
         AdamW: (torch.optim.AdamW, 0.05),
     }
     for ours, (theirs, lr) in twins.items():
-        mine = descend(f, (-1.0, 1.0), ours, 200, lr=lr)
-        reference = descend(f, (-1.0, 1.0), theirs, 200, lr=lr)
+        mine = optimize(f, (-1.0, 1.0), ours, 200, lr=lr)
+        reference = optimize(f, (-1.0, 1.0), theirs, 200, lr=lr)
         gap = ((mine - reference).abs().max() / reference.abs().max()).item()
         a = mine[-1].tolist()
         print(

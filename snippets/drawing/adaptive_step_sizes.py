@@ -40,7 +40,11 @@ EQUAL = {
     "RMSprop": (
         ad.RMSprop,
         torch.optim.RMSprop,
-        [{"lr": 0.003}, {"lr": 0.001, "alpha": 0.9}, {"lr": 0.003, "weight_decay": 0.1}],
+        [
+            {"lr": 0.003},
+            {"lr": 0.001, "alpha": 0.9},
+            {"lr": 0.003, "weight_decay": 0.1},
+        ],
     ),
     "Adam": (
         ad.Adam,
@@ -54,11 +58,21 @@ EQUAL = {
     "AdamW": (
         ad.AdamW,
         torch.optim.AdamW,
-        [{"lr": 0.05}, {"lr": 0.05, "weight_decay": 0.1}, {"lr": 0.01, "weight_decay": 1.0}],
+        [
+            {"lr": 0.05},
+            {"lr": 0.05, "weight_decay": 0.1},
+            {"lr": 0.01, "weight_decay": 1.0},
+        ],
     ),
 }
 BOUND = {"scales": (1e-6, 1e-3, 1.0, 1e3, 1e6), "steps": 200, "lr": 0.01, "seed": 0}
-DECAY = {"lr": 0.01, "steps": 100, "decays": (0.01, 0.1, 1.0), "noise": 100.0, "seed": 0}
+DECAY = {
+    "lr": 0.01,
+    "steps": 100,
+    "decays": (0.01, 0.1, 1.0),
+    "noise": 100.0,
+    "seed": 0,
+}
 DIGITS = {
     "epochs": 10,
     "held_out": 360,
@@ -88,7 +102,9 @@ def race_run(name, lr=None, steps=STEPS):
     """The path of optimizer `name` of the race, at learning rate lr (by default, the race's)."""
     optimizer, fixed, chosen = OPTIMIZERS[name]
     f = problem()[2]
-    return ad.descend(f, A0, optimizer, steps, lr=chosen if lr is None else lr, **fixed)
+    return ad.optimize(
+        f, A0, optimizer, steps, lr=chosen if lr is None else lr, **fixed
+    )
 
 
 def race_runs():
@@ -98,7 +114,7 @@ def race_runs():
 
 def race_table(runs):
     """A Markdown table of each optimizer's learning rate and its loss above the minimum."""
-    x, y, f, best, floor = problem()
+    _, _, f, _, floor = problem()
     rows = [
         f"| optimizer | best learning rate of the grid | loss above the minimum after {STEPS} steps |",
         "|---|---:|---:|",
@@ -110,7 +126,7 @@ def race_table(runs):
 
 def scale_sentence():
     """The curvatures of the scaled line, its condition number and SGD's cliff, against the plain one."""
-    x, y, *_ = problem()
+    x, *_ = problem()
     x1, _ = ad.scaled_line(1.0)
     (h_min, h_max), (h1_min, h1_max) = lr_mod.curvatures(x), lr_mod.curvatures(x1)
     return (
@@ -150,7 +166,7 @@ RACE_STYLE = {  # (panel, role, line style)
 
 def animate_race(runs, theme="light"):
     """Return frames of the race: one learning rate (left) and one per parameter (right)."""
-    x, y, f, best, floor = problem()
+    x, y, _, best, _ = problem()
     paths = {name: path.numpy() for name, (lr, path) in runs.items()}
     with render.themed(theme) as p:
         fig = render.new_figure(7.6, 3.9)
@@ -158,18 +174,29 @@ def animate_race(runs, theme="light"):
         trails, balls = [], []
         for k, ax in enumerate(axes):
             draw_contours(ax, x, y, (-1.3, 1.3), (0.6, 3.2), p)
-            ax.plot(*best.tolist(), "*", color=p["role"]["answer"], ms=12, mec=p["fg"], zorder=5)
+            ax.plot(
+                *best.tolist(),
+                "*",
+                color=p["role"]["answer"],
+                ms=12,
+                mec=p["fg"],
+                zorder=5,
+            )
             ax.plot(*A0, "s", color=p["fg"], ms=6, zorder=5)
             ax.set_title(("one learning rate", "a step size per parameter")[k])
         axes[1].set_ylabel("")
-        for name, path in paths.items():
+        for name in paths:
             panel, role, ls = RACE_STYLE[name]
             color = p["role"][role]
             label = f"{name}, η = {runs[name][0]:g}"
-            trails += axes[panel].plot([], [], ls, color=color, lw=1.6, zorder=3, label=label)
-            balls += axes[panel].plot([], [], "o", color=color, ms=6, mec=p["fg"], zorder=4)
+            trails += axes[panel].plot(
+                [], [], ls, color=color, lw=1.6, zorder=3, label=label
+            )
+            balls += axes[panel].plot(
+                [], [], "o", color=color, ms=6, mec=p["fg"], zorder=4
+            )
         for ax in axes:
-            ax.legend(loc="lower right", fontsize=8.5)
+            ax.legend(loc="upper left", fontsize=8.5)
         title = fig.suptitle(" ", fontfamily="monospace", fontsize=10)
         names = list(paths)
 
@@ -180,7 +207,9 @@ def animate_race(runs, theme="light"):
                 ball.set_data(path[t : t + 1, 0], path[t : t + 1, 1])
             title.set_text(f"step {t:2d} of {STEPS}")
 
-        frames = render.blit_frames(fig, [*trails, *balls, title], update, range(STEPS + 1))
+        frames = render.blit_frames(
+            fig, [*trails, *balls, title], update, range(STEPS + 1)
+        )
     return frames
 
 
@@ -202,7 +231,10 @@ def equality_run(seed=0, n=32):
         return ((x @ w + b - y) ** 2).mean()
 
     def start():
-        return [w0.clone().requires_grad_(), torch.zeros((), dtype=torch.float64, requires_grad=True)]
+        return [
+            w0.clone().requires_grad_(),
+            torch.zeros((), dtype=torch.float64, requires_grad=True),
+        ]
 
     return loss, start
 
@@ -236,7 +268,9 @@ def equality_table():
         for s in settings:
             shown = ", ".join(f"{k}={v}" for k, v in s.items())
             gap = side_by_side(ours, theirs, s)
-            rows.append(f"| `{name}` | `{theirs.__name__}` | `{shown}` | {numbers.sci(gap) if gap else '0'} |")
+            rows.append(
+                f"| `{name}` | `{theirs.__name__}` | `{shown}` | {numbers.sci(gap) if gap else '0'} |"
+            )
     return "\n".join(rows)
 
 
@@ -247,7 +281,7 @@ def equality_table():
 def state_run(lr=None, steps=STEPS, betas=(0.9, 0.999)):
     """Adam on the scaled line: per step, m, v, their corrected values and the step sizes, as
     tensors of shape (steps, 2). lr defaults to the race's."""
-    x, y, f, best, floor = problem()
+    f = problem()[2]
     lr = lr if lr is not None else OPTIMIZERS["Adam"][2]
     a = torch.tensor(A0, dtype=torch.float64, requires_grad=True)
     opt = ad.Adam([a], lr=lr, betas=betas)
@@ -274,14 +308,29 @@ def plot_state(lr, state, theme="light"):
         ax_m, ax_v, ax_s = fig.subplots(3, 1, sharex=True)
         for k, (name, role) in enumerate(zip(names, ("path", "second"))):
             color = p["role"][role]
-            ax_m.plot(steps, state["m_hat"][:, k], "-", color=color, label=f"{name}, corrected")
-            ax_m.plot(steps, state["m"][:, k], ":", color=color, lw=1.6, label=f"{name}, raw")
+            ax_m.plot(
+                steps,
+                state["m_hat"][:, k],
+                "-",
+                color=color,
+                label=f"{name}, corrected",
+            )
+            ax_m.plot(
+                steps, state["m"][:, k], ":", color=color, lw=1.6, label=f"{name}, raw"
+            )
             ax_v.plot(steps, state["v_hat"][:, k].sqrt(), "-", color=color)
             ax_v.plot(steps, state["v"][:, k].sqrt(), ":", color=color, lw=1.6)
             ax_s.plot(steps, state["size"][:, k], "-", color=color)
         ax_s.axhline(lr, color=p["muted"], ls="--", lw=1.2)
-        ax_s.annotate(f"η = {lr:g}", (len(steps), lr), xytext=(0, 4), textcoords="offset points",
-                      ha="right", color=p["fg"], fontsize=9)
+        ax_s.annotate(
+            f"η = {lr:g}",
+            (len(steps), lr),
+            xytext=(0, 4),
+            textcoords="offset points",
+            ha="right",
+            color=p["fg"],
+            fontsize=9,
+        )
         ax_m.axhline(0, color=p["muted"], lw=0.8)
         ax_m.set_ylabel("m: average of g")
         ax_v.set_ylabel("√v: root average of g²")
@@ -290,7 +339,12 @@ def plot_state(lr, state, theme="light"):
             ax.set_yscale("log")
         ax_s.set_xlabel("step t")
         ax_s.set_xlim(1, len(steps))
-        fig.legend(*ax_m.get_legend_handles_labels(), loc="outside lower center", ncols=2, fontsize=9)
+        fig.legend(
+            *ax_m.get_legend_handles_labels(),
+            loc="outside lower center",
+            ncols=2,
+            fontsize=9,
+        )
     return fig
 
 
@@ -308,6 +362,22 @@ def state_alt(lr, state):
     )
 
 
+def state_sentence(lr, state, betas=(0.9, 0.999), within=0.05):
+    """How far the raw averages are from the corrected ones: m at the first step and when it
+    comes within `within`, v at the last step."""
+    ratio_m = (state["m"][:, 0] / state["m_hat"][:, 0]).tolist()
+    caught = next(t for t, r in enumerate(ratio_m, 1) if r > 1 - within)
+    ratio_v = (state["v"][-1, 0] / state["v_hat"][-1, 0]).item()
+    return (
+        f"Without the correction, $m$ starts at {ratio_m[0]:.2f} of its corrected value, "
+        f"$1 - \\beta_1$, and is within {within:.0%} of it from step {caught} on: with "
+        f"$\\beta_1 = {betas[0]}$ it forgets its start at zero fast. $v$ does not: after "
+        f"{len(ratio_m)} steps it is still {ratio_v:.3f} of its corrected value, "
+        f"$1 - \\beta_2^{{{len(ratio_m)}}}$, because with $\\beta_2 = {betas[1]}$ it remembers "
+        f"about {1 / (1 - betas[1]):.0f} steps, and its start among them."
+    )
+
+
 def bias_factor(t, betas=(0.9, 0.999)):
     """(1 - beta1^t) / sqrt(1 - beta2^t): an uncorrected step over a corrected one, for a steady g."""
     beta1, beta2 = betas
@@ -320,7 +390,9 @@ def measured_bias_factor(t, betas=(0.9, 0.999), lr=0.01, g=1.0):
     f = lambda p: g * p  # noqa: E731
     moves = []
     for corrected in (False, True):
-        path = ad.descend(f, 0.0, ad.Adam, t, lr=lr, betas=betas, bias_correction=corrected)
+        path = ad.optimize(
+            f, 0.0, ad.Adam, t, lr=lr, betas=betas, bias_correction=corrected
+        )
         moves.append((path[-2] - path[-1]).abs().item())
     return moves[0] / moves[1]
 
@@ -332,7 +404,9 @@ def bias_table(ts=(1, 2, 5, 10, 30, 100, 1000), betas=(0.9, 0.999)):
         "|---:|---:|---:|",
     ]
     for t in ts:
-        rows.append(f"| {t} | {bias_factor(t, betas):.3f} | {measured_bias_factor(t, betas):.3f} |")
+        rows.append(
+            f"| {t} | {bias_factor(t, betas):.3f} | {measured_bias_factor(t, betas):.3f} |"
+        )
     return "\n".join(rows)
 
 
@@ -391,7 +465,9 @@ def worst_case(betas=(0.9, 0.999), t=1000):
         before = p.detach().clone()
         opt.step()
     measured = (p.detach() - before).abs().item() / BOUND["lr"]
-    formula = (1 - beta1) / math.sqrt(1 - beta2) * math.sqrt(1 - beta2**t) / (1 - beta1**t)
+    formula = (
+        (1 - beta1) / math.sqrt(1 - beta2) * math.sqrt(1 - beta2**t) / (1 - beta1**t)
+    )
     return measured, formula, (1 - beta1) / math.sqrt(1 - beta2)
 
 
@@ -427,7 +503,9 @@ def bound_table():
 # AdamW against L2 inside Adam
 
 
-def decay_runs(decay, noise=0.0, lr=DECAY["lr"], steps=DECAY["steps"], seed=DECAY["seed"]):
+def decay_runs(
+    decay, noise=0.0, lr=DECAY["lr"], steps=DECAY["steps"], seed=DECAY["seed"]
+):
     """A weight w = 1 whose loss gradient is `noise` * a seeded random sign (0: no gradient),
     decayed by Adam with L2 and by AdamW; return w after `steps` steps for each."""
     g = torch.Generator().manual_seed(seed)
@@ -452,7 +530,9 @@ def decay_table():
     ]
     for decay in DECAY["decays"]:
         l2, w = decay_runs(decay)
-        rows.append(f"| {decay:g} | {numbers.minus(f'{l2:.4f}')} | {w:.4f} | {(1 - lr * decay) ** steps:.4f} |")
+        rows.append(
+            f"| {decay:g} | {numbers.minus(f'{l2:.4f}')} | {w:.4f} | {(1 - lr * decay) ** steps:.4f} |"
+        )
     return "\n".join(rows)
 
 
@@ -486,7 +566,10 @@ def digits_data():
     return x[train], y[train], x[held], y[held]
 
 
-DIGIT_OPTIMIZERS = {"momentum": (torch.optim.SGD, {"momentum": MU}), "Adam": (ad.Adam, {})}
+DIGIT_OPTIMIZERS = {
+    "momentum": (torch.optim.SGD, {"momentum": MU}),
+    "Adam": (ad.Adam, {}),
+}
 
 
 def digits_runs():
@@ -495,7 +578,9 @@ def digits_runs():
     runs = {}
     for name, lr in DIGITS["runs"]:
         optimizer, fixed = DIGIT_OPTIMIZERS[name]
-        net, losses = ad.train_digits(x, y, optimizer, epochs=DIGITS["epochs"], lr=lr, **fixed)
+        net, losses = ad.train_digits(
+            x, y, optimizer, epochs=DIGITS["epochs"], lr=lr, **fixed
+        )
         with torch.no_grad():
             accuracy = (net(x_held).argmax(dim=1) == y_held).double().mean().item()
         runs[name, lr] = (losses, accuracy)
@@ -503,23 +588,36 @@ def digits_runs():
 
 
 def digits_label(name, lr):
-    return f"SGD, momentum {MU}, η = {lr:g}" if name == "momentum" else f"Adam, η = {lr:g}"
+    return (
+        f"SGD, momentum {MU}, η = {lr:g}" if name == "momentum" else f"Adam, η = {lr:g}"
+    )
 
 
 def plot_digits(runs, theme="light"):
     """Return a Figure: the training loss per epoch of each digits run, log scale."""
-    styles = {("momentum", 0.01): ("third", ":"), ("momentum", 0.1): ("second", "-"),
-              ("Adam", 0.001): ("data", ":"), ("Adam", 0.01): ("path", "-")}
+    styles = {
+        ("momentum", 0.01): ("second", ":"),
+        ("momentum", 0.1): ("second", "-"),
+        ("Adam", 0.001): ("path", ":"),
+        ("Adam", 0.01): ("path", "-"),
+    }
     with render.themed(theme) as p:
         fig = render.new_figure(6.4, 4.2)
         ax = fig.add_subplot()
         for key, (losses, accuracy) in runs.items():
             role, ls = styles[key]
-            ax.plot(range(1, len(losses) + 1), losses, ls, marker="o", ms=4, color=p["role"][role],
-                    label=f"{digits_label(*key)}: {accuracy:.1%} held out")
+            ax.plot(
+                range(1, len(losses) + 1),
+                losses,
+                ls,
+                marker="o",
+                ms=4,
+                color=p["role"][role],
+                label=f"{digits_label(*key)}: {accuracy:.1%} held out",
+            )
         ax.set_yscale("log")
         ax.set_xlabel("epoch")
-        ax.set_ylabel("cross-entropy on the training digits")
+        ax.set_ylabel("training loss (cross-entropy)")
         ax.set_xlim(1, DIGITS["epochs"])
         fig.legend(loc="outside lower center", ncols=1, fontsize=9)
     return fig
@@ -532,7 +630,8 @@ def digits_alt(runs):
     ]
     return (
         f"Log-scale plot of the training loss over {DIGITS['epochs']} epochs for four runs: "
-        + "; ".join(parts) + "."
+        + "; ".join(parts)
+        + "."
     )
 
 
@@ -563,8 +662,14 @@ def error_table():
             ("Adam([a], eps=-1e-8)", lambda: ad.Adam([a], eps=-1e-8)),
             ("AdamW(a, lr=0.01)", lambda: ad.AdamW(a, lr=0.01)),
             ("RMSprop([a.detach()])", lambda: ad.RMSprop([a.detach()])),
-            ("AdaGrad([a], weight_decay=-0.1)", lambda: ad.AdaGrad([a], weight_decay=-0.1)),
-            ("descend(f, (0.0, 1.0), Adam, steps=2.5)", lambda: ad.descend(lambda p: p.sum(), (0.0, 1.0), ad.Adam, 2.5)),
+            (
+                "AdaGrad([a], weight_decay=-0.1)",
+                lambda: ad.AdaGrad([a], weight_decay=-0.1),
+            ),
+            (
+                "optimize(f, (0.0, 1.0), Adam, steps=2.5)",
+                lambda: ad.optimize(lambda p: p.sum(), (0.0, 1.0), ad.Adam, 2.5),
+            ),
         ]
     )
 
