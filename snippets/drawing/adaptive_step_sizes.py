@@ -652,6 +652,40 @@ def digits_sentence(runs):
 # When the input is wrong
 
 
+def settings_sentence(part):
+    """The settings of one of the page's runs, from this module's own constants."""
+    grid = ", ".join(f"{lr:g}" for lr in GRID[:4]) + f", …, {GRID[-1]:g}"
+    sentences = {
+        "equal": (
+            f"Each of our optimizers against its `torch.optim` twin, {EQUAL_STEPS} steps in "
+            f"float64 on a small seeded least-squares problem with two parameter tensors and "
+            f"inputs on three scales, with several settings each, weight decay among them:"
+        ),
+        "bound": (
+            f"Here the same seeded gradients, of mean 1 and spread 1, "
+            f"{noisy_gradients(1.0, 1).shape[1]} numbers of them for {BOUND['steps']} steps, "
+            f"are fed to Adam and to plain SGD at the same learning rate, "
+            f"$\\eta = {BOUND['lr']:g}$, multiplied by scales from "
+            f"{numbers.sci(BOUND['scales'][0], 0)} to {numbers.sci(BOUND['scales'][-1], 0)}:"
+        ),
+        "race": (
+            f"Now the five ways on the scaled line, {STEPS} steps each from the start of "
+            f"Learning rate, $a = ({A0[0]:g}, {A0[1]:g})$. Each runs at the learning rate of the "
+            f"grid {grid} that gives it the lowest loss after {STEPS} steps (the tests run the "
+            f"grid), and momentum with $\\mu = {MU}$."
+        ),
+        "decay": (
+            f"A weight $w = 1$ with no loss gradient at all, $\\eta = {DECAY['lr']:g}$, "
+            f"{DECAY['steps']} steps, {len(DECAY['decays'])} weight decays:"
+        ),
+        "digits": (
+            f"We hold {DIGITS['held_out']} digits back, chosen by a seeded shuffle, to see how "
+            f"many the trained network gets right, and train for {DIGITS['epochs']} epochs."
+        ),
+    }
+    return sentences[part]
+
+
 def error_table():
     """What the checks say about a few wrong calls, run by the build."""
     a = torch.zeros(2, dtype=torch.float64, requires_grad=True)
