@@ -169,6 +169,23 @@ def test_in_the_race_every_adaptive_method_beats_sgd_and_momentum():
     assert above["Adam"] > 1e-6
 
 
+def test_adagrads_and_rmsprops_first_steps_are_lr_and_lr_over_root_one_minus_alpha():
+    # to within eps next to |g|, which moves the sixth digit at most here
+    paths = {name: draw.race_run(name, steps=1) for name in ("AdaGrad", "RMSprop")}
+    start = torch.tensor(draw.A0, dtype=F64)
+    lrs = {name: draw.OPTIMIZERS[name][2] for name in paths}
+    assert_close(
+        (paths["AdaGrad"][1] - start).abs(), torch.full((2,), lrs["AdaGrad"]), rtol=1e-6
+    )
+    expected = lrs["RMSprop"] / math.sqrt(1 - 0.99)
+    assert_close(
+        (paths["RMSprop"][1] - start).abs(), torch.full((2,), expected), rtol=1e-6
+    )
+    assert_close(
+        paths["AdaGrad"][1], paths["RMSprop"][1], atol=1e-7
+    )  # the race's: the same
+
+
 def test_adams_step_sizes_differ_by_parameter_as_the_gradients_do():
     lr, state = draw.state_run()
     size = state["size"]

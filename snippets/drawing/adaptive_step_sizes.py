@@ -158,7 +158,7 @@ def race_alt(runs):
 RACE_STYLE = {  # (panel, role, line style)
     "SGD": (0, "third", "-"),
     "momentum": (0, "second", "-"),
-    "AdaGrad": (1, "third", "-"),
+    "AdaGrad": (1, "third", "--"),
     "RMSprop": (1, "second", "-"),
     "Adam": (1, "path", "-"),
 }
@@ -167,7 +167,9 @@ RACE_STYLE = {  # (panel, role, line style)
 def animate_race(runs, theme="light"):
     """Return frames of the race: one learning rate (left) and one per parameter (right)."""
     x, y, _, best, _ = problem()
-    paths = {name: path.numpy() for name, (lr, path) in runs.items()}
+    # drawn in this order, each over the ones before: AdaGrad's dashes over the paths it shares
+    order = ("SGD", "momentum", "Adam", "RMSprop", "AdaGrad")
+    paths = {name: runs[name][1].numpy() for name in order}
     with render.themed(theme) as p:
         fig = render.new_figure(7.6, 3.9)
         axes = fig.subplots(1, 2, sharey=True)
@@ -190,7 +192,15 @@ def animate_race(runs, theme="light"):
             color = p["role"][role]
             label = f"{name}, η = {runs[name][0]:g}"
             trails += axes[panel].plot(
-                [], [], ls, color=color, lw=1.6, zorder=3, label=label
+                [],
+                [],
+                ls,
+                color=color,
+                lw=2.4 if ls == "--" else 1.6,
+                zorder=3.5
+                if ls == "--"
+                else 3,  # dashed on top: it shares its first step
+                label=label,
             )
             balls += axes[panel].plot(
                 [], [], "o", color=color, ms=6, mec=p["fg"], zorder=4
