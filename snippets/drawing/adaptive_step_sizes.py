@@ -334,13 +334,17 @@ def plot_state(lr, state, theme="light"):
         ax_s.axhline(lr, color=p["muted"], ls="--", lw=1.2)
         ax_s.annotate(
             f"η = {lr:g}",
-            (len(steps), lr),
-            xytext=(0, 4),
+            (1, lr),
+            xytext=(4, -13),
             textcoords="offset points",
-            ha="right",
+            ha="left",
             color=p["fg"],
             fontsize=9,
         )
+        low = state["size"].min().item()
+        ax_s.set_ylim(
+            10 ** math.floor(math.log10(low)), None
+        )  # a labelled power of ten below
         ax_m.axhline(0, color=p["muted"], lw=0.8)
         ax_m.set_ylabel("m: average of g")
         ax_v.set_ylabel("√v: root average of g²")
