@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 # --8<-- [end:imports]
 import torch
 
+from snippets.adaptive_step_sizes import AdaGrad, Adam, RMSprop, optimize
 from snippets.digits import predict
 from snippets.fit_line import gradient, mse
 from snippets.gradients import finite_difference
@@ -186,6 +187,58 @@ def plot_batch_race(x, y, batch_sizes=(1, 16, 256), lr=0.1, epochs=5):
     ax.legend()
     return fig
     # --8<-- [end:mb-race]
+
+
+# --8<-- [start:ad-state]
+def plot_adam_state(f):
+    """Adam on the scaled line: each parameter's step size lr / (sqrt(v_hat) + eps) per step."""
+    a = torch.tensor([-1.0, 1.0], dtype=torch.float64, requires_grad=True)
+    opt = Adam([a], lr=0.1)
+    sizes = []
+    for _ in range(40):
+        opt.zero_grad()
+        f(a).backward()
+        opt.step()
+        v_hat = opt.v[0] / (1 - opt.betas[1] ** opt.t)
+        sizes.append(opt.lr / (v_hat.sqrt() + opt.eps))
+    sizes = torch.stack(sizes)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(range(1, 41), sizes[:, 0], label="slope")
+    ax.plot(range(1, 41), sizes[:, 1], label="intercept")
+    ax.axhline(opt.lr, ls="--", color="grey", label="lr")
+    ax.set(xlabel="step", ylabel="step size per unit of m_hat", yscale="log")
+    ax.set_title("A step size for every parameter")
+    ax.legend()
+    return fig
+    # --8<-- [end:ad-state]
+
+
+# --8<-- [start:ad-race]
+def plot_race(x, y, f):
+    """The paths of SGD, AdaGrad, RMSprop and Adam on the scaled line's loss contours."""
+    a1, a2 = torch.meshgrid(
+        torch.linspace(-1.3, 1.3, 101, dtype=torch.float64),
+        torch.linspace(0.6, 3.2, 101, dtype=torch.float64),
+        indexing="xy",
+    )
+    grid = torch.stack([a1, a2], dim=-1)
+    loss = ((grid @ x.T - y) ** 2).mean(dim=-1)  # the MSE at every point of the grid
+    fig, ax = plt.subplots(figsize=(6, 5))
+    ax.contour(a1, a2, loss.log10(), levels=20, colors="grey", linewidths=0.6)
+    runs = (
+        ("SGD", torch.optim.SGD, 0.02),
+        ("AdaGrad", AdaGrad, 1.0),
+        ("RMSprop", RMSprop, 0.1),
+        ("Adam", Adam, 0.1),
+    )
+    for name, optimizer, lr in runs:
+        path = optimize(f, (-1.0, 1.0), optimizer, 40, lr=lr)
+        ax.plot(path[:, 0], path[:, 1], ".-", label=f"{name}, lr = {lr:g}")
+    ax.set(xlabel="slope a1", ylabel="intercept a2")
+    ax.set_title("40 steps on the line with its input scaled by 10")
+    ax.legend()
+    return fig
+    # --8<-- [end:ad-race]
 
 
 # --8<-- [start:nl-fit]
