@@ -165,6 +165,7 @@ def stationary_points(f, gradient, starts, tol=1e-9):
     check_positive("tol", tol)
     found = []
     for start in starts:
+        check_start("starts", start)
         p = newton(f, gradient, start)
         zero = gradient(p).norm() < tol  # False for nan: Newton went astray
         if zero and all((p - q).norm() > 1e-6 for q, _ in found):
