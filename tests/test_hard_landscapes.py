@@ -101,10 +101,11 @@ def test_gradient_errors_is_tiny_for_the_right_gradients_and_catches_a_wrong_one
     for f, gradient in SURFACES:
         auto, diff = hl.gradient_errors(f, gradient, points)
         assert auto < 1e-14 and diff < 1e-8
+
     # the wrong McCormick gradient of one explorer's code, in spirit: a sign flipped
-    wrong = lambda p: (
-        hl.rosenbrock_gradient(p) * torch.tensor([[1.0], [-1.0]], dtype=F64)
-    )  # noqa: E731
+    def wrong(p):
+        return hl.rosenbrock_gradient(p) * torch.tensor([[1.0], [-1.0]], dtype=F64)
+
     auto, diff = hl.gradient_errors(hl.rosenbrock, wrong, points)
     assert auto > 0.1 and diff > 0.1
 
@@ -379,7 +380,7 @@ def basin(stationary):
 
 
 def test_every_start_of_the_grid_ends_at_a_minimum_and_every_minimum_has_a_basin(basin):
-    xs, minima, index, distance = basin
+    _xs, _minima, index, distance = basin
     assert distance.max() < 1e-8
     assert set(index.unique().tolist()) == {0, 1, 2, 3}
     assert all(0.2 < share < 0.3 for share in draw.basin_shares(index))
@@ -445,7 +446,7 @@ def test_the_race_animation_has_few_small_frames_in_both_themes(races, stationar
 
 
 def test_the_figures_draw_in_both_themes(races, stationary, basin):
-    xs, minima, index, _ = basin
+    xs, _minima, index, _ = basin
     runs = draw.escape_runs()
     for theme in render.THEMES:
         escape = draw.plot_escape(runs, theme=theme)
@@ -462,7 +463,7 @@ def test_the_sentences_quote_the_run(races, stationary):
     assert "(−3.78, −3.28)" in text and "(−2.81, 3.13)" in text
     runs = draw.escape_runs()
     sentence = draw.escape_sentence()
-    for offset, (_, step) in runs.items():
+    for _offset, (_, step) in runs.items():
         assert f"{step} steps (the formula says {step})" in sentence
     assert "y is still 0" in sentence
 
