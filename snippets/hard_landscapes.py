@@ -106,18 +106,17 @@ def gradient_errors(f, gradient, points, delta=1e-6):
     check_point("points", points)
     check_positive("delta", delta)
     p = points.detach().double().requires_grad_()
-    (by_autograd,) = torch.autograd.grad(
-        f(p).sum(), p
-    )  # each f depends on its own point
+    # each value depends on its own point alone: the sum's gradient holds every point's
+    (by_autograd,) = torch.autograd.grad(f(p).sum(), p)
     p = p.detach()
-    step = torch.tensor([[delta], [0.0]], dtype=torch.float64)
+    e = torch.tensor([[delta], [0.0]], dtype=torch.float64)  # along x, at every point
     by_differences = torch.stack(
-        [(f(p + e) - f(p - e)) / (2 * delta) for e in (step, step.flip(0))]
+        [(f(p + d) - f(p - d)) / (2 * delta) for d in (e, e.flip(0))]
     )
     mine, scale = gradient(p), by_autograd.abs().max()
-    return ((mine - by_autograd).abs().max() / scale).item(), (
-        (mine - by_differences).abs().max() / scale
-    ).item()
+    gap_autograd = (mine - by_autograd).abs().max() / scale
+    gap_differences = (mine - by_differences).abs().max() / scale
+    return gap_autograd.item(), gap_differences.item()
     # --8<-- [end:gradient_check]
 
 
@@ -248,17 +247,10 @@ def race(landscape, seed=0):
         )
     paths = {}
     for name, lr in landscape.lrs.items():
-        noisy = name == "SGD with noise"
+        noisy = name == "SGD with noise"  # gradient descent, fed a noisy gradient
         optimiser, noise = ("GD", landscape.noise) if noisy else (name, 0.0)
-        paths[name] = descend(
-            landscape.gradient,
-            landscape.start,
-            optimiser,
-            lr,
-            landscape.steps,
-            noise,
-            seed,
-        )
+        run = (landscape.gradient, landscape.start, optimiser, lr, landscape.steps)
+        paths[name] = descend(*run, noise, seed)
     return paths
     # --8<-- [end:landscapes]
 

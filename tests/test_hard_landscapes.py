@@ -597,3 +597,25 @@ test_table_covers_the_module, test_table_calls_run, test_bad_arguments_are_refus
 def test_the_error_table_shows_every_refusal():
     rows = draw.error_table(hl).splitlines()[2:]
     assert len(rows) == 8 and all("Error:" in row for row in rows)
+
+
+def test_on_the_plateau_the_noise_outweighs_the_gradient_and_adam_steps_lr_per_coordinate():
+    land = hl.LANDSCAPES["plateau"]
+    start = torch.tensor(land.start, dtype=F64)
+    assert land.gradient(start).norm() < land.noise / 10
+    path = hl.descend(land.gradient, land.start, "Adam", land.lrs["Adam"], 1)
+    # Adam's first step is lr times the sign of each coordinate of the gradient
+    assert_close(
+        (path[0] - path[1]).abs(),
+        torch.full((2,), land.lrs["Adam"], dtype=F64),
+        rtol=1e-6,
+    )
+
+
+def test_in_the_valley_gd_ends_where_its_learning_rate_is_stable(races):
+    land = hl.LANDSCAPES["Rosenbrock"]
+    end = races["Rosenbrock"]["GD"][-1]
+    h_max = np.linalg.eigvalsh(
+        hessian_by_differences(hl.rosenbrock_gradient, end).numpy()
+    )[1]
+    assert land.lrs["GD"] < 2 / h_max
