@@ -262,7 +262,7 @@ def _contours(ax, name, p):
         z, levels = np.log10(z + 1e-3), np.linspace(-1, math.log10(z.max()), 14)
     else:
         levels = np.linspace(z.min(), z.max(), 14)
-    ax.contour(xs, ys, z, levels=levels, colors=p["muted"], linewidths=0.7,
+    ax.contour(xs, ys, z, levels=levels, colors=p["muted"], linewidths=0.7, alpha=0.6,
                negative_linestyles="solid")  # fmt: skip
     ax.set_xlim(*WINDOW[name][0])
     ax.set_ylim(*WINDOW[name][1])
