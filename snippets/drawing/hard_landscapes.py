@@ -102,7 +102,7 @@ def stationary_table(points):
         values = torch.linalg.eigvalsh(hl.hessian(hl.himmelblau, p))
         eig = ", ".join(fixed(v, 2) for v in values)
         rows.append(
-            f"| {point_text(p)} | {fixed(hl.himmelblau(p), 4)} | {eig} | {what} |"
+            f"| {point_text(p, 3)} | {fixed(hl.himmelblau(p), 3)} | {eig} | {what} |"
         )
     return "\n".join(rows)
 
