@@ -25,6 +25,14 @@ from snippets.adaptive_step_sizes import AdaGrad, Adam, RMSprop, optimize
 from snippets.digits import predict
 from snippets.fit_line import gradient, mse
 from snippets.gradients import finite_difference
+from snippets.hard_landscapes import (
+    LANDSCAPES,
+    basins,
+    himmelblau,
+    himmelblau_gradient,
+    race,
+    stationary_points,
+)
 from snippets.learning_rate import descend
 from snippets.mini_batches import train_with_loader
 
@@ -329,3 +337,43 @@ def plot_digit_mistakes(model, x_val, y_val):
         ax.set_axis_off()
     return fig
     # --8<-- [end:digits-mistakes]
+
+
+# --8<-- [start:hl-race]
+def plot_races():
+    """Each landscape's contours and the path of every optimiser of its race."""
+    fig, axes = plt.subplots(2, 2, figsize=(10, 8))
+    for ax, (title, landscape) in zip(axes.flat, LANDSCAPES.items()):
+        paths = race(landscape)
+        every = torch.cat(list(paths.values()))
+        every = every[torch.isfinite(every).all(dim=1)]
+        low, high = every.min(dim=0).values - 0.5, every.max(dim=0).values + 0.5
+        xs = torch.linspace(low[0], high[0], 100, dtype=torch.float64)
+        ys = torch.linspace(low[1], high[1], 100, dtype=torch.float64)
+        grid = torch.stack(torch.meshgrid(xs, ys, indexing="xy"))
+        ax.contour(xs, ys, landscape.f(grid), levels=20, colors="0.7", linewidths=0.6)
+        for name, path in paths.items():
+            ax.plot(path[:, 0], path[:, 1], lw=1.5, label=name)
+        ax.plot(*landscape.start, "ks")
+        ax.set(title=f"{title}, {landscape.steps} steps", xlabel="x", ylabel="y")
+    axes[0, 0].legend()
+    fig.tight_layout()
+    return fig
+    # --8<-- [end:hl-race]
+
+
+# --8<-- [start:hl-basins]
+def plot_himmelblau_basins():
+    """Each start of a grid coloured by the minimum gradient descent reaches from it."""
+    starts = [(x, y) for x in range(-4, 5, 2) for y in range(-4, 5, 2)]
+    found = stationary_points(himmelblau, himmelblau_gradient, starts)
+    minima = torch.stack([p for p, what in found if what == "minimum"])
+    xs = torch.linspace(-5, 5, 101, dtype=torch.float64)
+    index, _ = basins(himmelblau_gradient, minima, xs, xs, lr=0.005, steps=300)
+    fig, ax = plt.subplots(figsize=(6, 6))
+    ax.imshow(index, origin="lower", extent=(-5, 5, -5, 5), cmap="Pastel1", vmax=8)
+    for p, what in found:
+        ax.plot(*p, {"minimum": "k*", "saddle": "kx", "maximum": "k^"}[what], ms=10)
+    ax.set(title="Which minimum gradient descent reaches", xlabel="x", ylabel="y")
+    return fig
+    # --8<-- [end:hl-basins]
