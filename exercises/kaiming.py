@@ -16,4 +16,3 @@ def kaiming_normal(fan_out, fan_in, generator=None):
     fan_in and fan_out are integers >= 1.
     """
     raise NotImplementedError("write kaiming_normal in exercises/kaiming.py")
-

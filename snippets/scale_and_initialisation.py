@@ -18,7 +18,7 @@ from torch import nn
 from snippets.checks import check_count, check_positive, check_tensor
 from snippets.fit_line import gradient, make_data, mse
 from snippets.learning_rate import check_start, cliff, condition_number
-from snippets.nonlinearity import make_network
+from snippets.nonlinearity import check_dtype, make_network
 
 
 # --8<-- [start:checks]
@@ -93,7 +93,9 @@ def lr_range_test(x, y, lr_min=1e-3, lr_max=10.0, steps=100, a0=(-1.0, 1.0)):
         if not math.isfinite(losses[-1]) or losses[-1] > 4 * min(losses):
             break  # blown up: the rest of the range says nothing
         a = a - lr * gradient(x, y, a)
-    return torch.tensor(lrs, dtype=torch.float64), torch.tensor(losses)
+    return torch.tensor(lrs, dtype=torch.float64), torch.tensor(
+        losses, dtype=torch.float64
+    )
 
 
 def suggest_lr(lrs, losses):
@@ -104,6 +106,10 @@ def suggest_lr(lrs, losses):
     if len(lrs) != len(losses) or len(lrs) < 2:
         raise ValueError(
             f"lrs and losses must be two or more, as many of each, got {len(lrs)} and {len(losses)}"
+        )
+    if not ((lrs > 0).all() and (lrs.diff() > 0).all()):
+        raise ValueError(
+            "lrs must be positive and increasing, as the range test makes them"
         )
     slope = losses.diff() / lrs.log().diff()  # d loss / d log(lr)
     steepest = lrs[slope.nan_to_num(nan=math.inf).argmin()].item()
@@ -168,7 +174,8 @@ def deep_network(depth, width, activation, scheme, seed=0):
 def layer_variances(model, x, seed=0):
     """Forward x and send back a gradient of variance 1 from the output: the
     variance of each layer's output z, and of the gradient of the loss by z."""
-    check_model(model)
+    if not isinstance(model, nn.Sequential):
+        raise TypeError(f"model must be an nn.Sequential, got {type(model).__name__}")
     check_tensor("x", x, ndim=2)
     check_count("seed", seed)
     outputs, h = [], x
@@ -196,7 +203,7 @@ def predicted_variances(activation, scheme, depth, width, q0=1.0):
     if activation not in (nn.ReLU, nn.Tanh):
         raise ValueError(f"activation must be nn.ReLU or nn.Tanh, got {activation!r}")
     gain = width * init_std(scheme, width, width) ** 2
-    nodes, weights = np.polynomial.hermite_e.hermegauss(101)  # E over N(0, 1)
+    nodes, weights = np.polynomial.hermite_e.hermegauss(201)  # E over N(0, 1)
     weights = weights / weights.sum()
     q, found = q0, []
     for layer in range(depth):
@@ -215,6 +222,7 @@ def predicted_variances(activation, scheme, depth, width, q0=1.0):
 # --8<-- [start:digits]
 def load_digit_data(dtype=torch.float32):
     """scikit-learn's 1797 handwritten digits: 64 pixels in [0, 1] per row, a label."""
+    check_dtype(dtype)
     digits = load_digits()
     x = torch.tensor(digits.data, dtype=dtype) / 16
     return x, torch.tensor(digits.target)

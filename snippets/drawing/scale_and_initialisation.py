@@ -230,8 +230,9 @@ def range_sentence(tests):
         low = lrs[losses.argmin()].item()
         rows.append(
             f"On the {name} problem the loss is lowest at {low:.3g}, {low / edge:.2f} times the cliff "
-            f"({edge:.4f}); a tenth of it, **{tenth:.3g}**, is {tenth / edge:.2f} times the cliff, and the "
-            f"steepest fall is at {steepest:.3g}."
+            f"({edge:.4f}); a tenth of it, **{tenth:.3g}**, is {tenth / edge:.2f} times the cliff; the "
+            f"steepest fall is at {steepest:.3g}, and the test stops at {lrs[-1]:.3g}, "
+            f"{lrs[-1] / edge:.1f} times the cliff."
         )
     return " ".join(rows)
 
@@ -468,7 +469,7 @@ def error_table(lesson):
     xd, labels = torch.rand(5, 4), torch.tensor([0, 1, 0, 1, 1])
     return refusals(
         [
-            ("standardise(torch.ones(5))", lambda: lesson.standardise(torch.ones(5))),
+            ("standardise(x[:, 0])", lambda: lesson.standardise(x[:, 0])),
             (
                 "lr_range_test(x, y, lr_min=1.0, lr_max=0.1)",
                 lambda: lesson.lr_range_test(x, y, lr_min=1.0, lr_max=0.1),
@@ -477,17 +478,20 @@ def error_table(lesson):
                 "lr_range_test(x, y, steps=1)",
                 lambda: lesson.lr_range_test(x, y, steps=1),
             ),
-            ("init_std('He', 256, 256)", lambda: lesson.init_std("He", 256, 256)),
+            (
+                "init_std(scheme='He', fan_in=256, fan_out=256)",
+                lambda: lesson.init_std("He", 256, 256),
+            ),
             (
                 "initialise(net, 'Kaiming', seed=-1)",
                 lambda: lesson.initialise(net, "Kaiming", seed=-1),
             ),
             (
-                "deep_network(0, 256, nn.ReLU, 'Kaiming')",
+                "deep_network(depth=0, width=256, activation=nn.ReLU, scheme='Kaiming')",
                 lambda: lesson.deep_network(0, 256, nn.ReLU, "Kaiming"),
             ),
             (
-                "predicted_variances(nn.Sigmoid, 'Xavier', 20, 256)",
+                "predicted_variances(activation=nn.Sigmoid, scheme='Xavier', depth=20, width=256)",
                 lambda: lesson.predicted_variances(nn.Sigmoid, "Xavier", 20, 256),
             ),
             (
@@ -495,7 +499,7 @@ def error_table(lesson):
                 lambda: lesson.train_digits(net, xd, labels.float()),
             ),
             (
-                "loss_at(net, torch.zeros(3), xd, labels)",
+                "loss_at(net, weights=torch.zeros(3), x=xd, labels=labels)",
                 lambda: lesson.loss_at(net, torch.zeros(3), xd, labels),
             ),
             (
