@@ -36,7 +36,8 @@ def test_the_variance_is_that_of_torch_nn_init_kaiming_normal(answer, fan_out, f
         f"the weights must have mean 0, got {w.mean().item():.4g}"
     )
     assert w.var().item() == pytest.approx(theirs.var().item(), rel=0.02), (
-        f"with fan_in = {fan_in} and fan_out = {fan_out}, torch.nn.init.kaiming_normal_ gives weights of variance "
+        f"with fan_in = {fan_in} and fan_out = {fan_out}, torch.nn.init.kaiming_normal_ gives "
+        "weights of variance "
         f"{theirs.var().item():.4g} (2 / fan_in = {2 / fan_in:.4g}); yours have {w.var().item():.4g}"
     )
     inside = (w.abs() < w.std()).double().mean().item()
@@ -75,5 +76,6 @@ def test_a_deep_relu_network_keeps_the_variance_of_its_signal(answer):
 
 @pytest.mark.parametrize("fan_out,fan_in", [(0, 5), (5, 0), (5, 2.5), (-1, 3)])
 def test_a_width_that_is_not_a_positive_integer_is_refused(answer, fan_out, fan_in):
-    with pytest.raises(ValueError):
+    # the message names the width: fan_in or fan_out
+    with pytest.raises(ValueError, match="fan_"):
         draw(answer, fan_out, fan_in)

@@ -337,7 +337,7 @@ if __name__ == "__main__":
     x, labels = load_digit_data()
     model = make_network([64, 32, 10], nn.ReLU)
     start = get_weights(model)
-    losses = train_digits(model, x, labels)
+    history = train_digits(model, x, labels)
     line = loss_along_line(
         model, start, get_weights(model), x, labels, torch.linspace(0, 1, 5)
     )

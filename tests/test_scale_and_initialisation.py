@@ -90,7 +90,7 @@ def test_stretching_the_input_raises_kappa_and_lowers_the_cliff():
 
 def test_the_animations_runs_crawl_when_stretched_and_arrive_when_standardised():
     _, runs = draw.scale_runs()
-    (xs, lr_s, best_s, run_s), (xt, lr_t, best_t, run_t) = (
+    (xs, lr_s, best_s, run_s), (_xt, _lr_t, best_t, run_t) = (
         runs["stretched"],
         runs["standardised"],
     )
@@ -187,7 +187,7 @@ def test_a_random_start_breaks_the_symmetry():
 def test_xavier_and_kaiming_draw_the_variance_of_torch_nn_init(fan_in, fan_out):
     model = nn.Sequential(nn.Linear(fan_in, fan_out))
     for scheme, reference in [
-        ("Xavier", lambda w: nn.init.xavier_normal_(w)),
+        ("Xavier", nn.init.xavier_normal_),
         ("Kaiming", lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu")),
     ]:
         theirs = reference(torch.empty(fan_out, fan_in))
@@ -298,7 +298,7 @@ def test_tanh_saturates_with_large_weights_and_xavier_shrinks_slowly(variance_ru
     with torch.no_grad():
         g = kaiming[:-1](draw.batch())
     assert (1 - h**2).mean() < (1 - g**2).mean() / 2  # where tanh is flat
-    forward, _, predicted = variance_runs["tanh", "Xavier"]
+    forward, _, _predicted = variance_runs["tanh", "Xavier"]
     assert (forward.diff() < 0).all() and forward[-1] < forward[0] / 10
 
 
@@ -330,7 +330,7 @@ def functional_loss(model, weights, x, labels):
 
 def test_the_digits_data_is_scikit_learns_and_training_lowers_the_loss(digits):
     x, labels, _, _, history = digits
-    assert x.shape == (1797, 64) and 0 <= x.min() and x.max() == 1
+    assert x.shape == (1797, 64) and x.min() >= 0 and x.max() == 1
     assert labels.unique().tolist() == list(range(10))
     assert history[0] == pytest.approx(math.log(10), rel=0.05)
     assert history[-1] < 0.05

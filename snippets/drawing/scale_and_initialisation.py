@@ -72,18 +72,21 @@ def distance_left(run, best):
 
 def scale_sentence():
     """kappa, the cliff and the lr of the animation, for both problems, from the run."""
-    y, runs = scale_runs()
-    (xs, lr_s, best_s, run_s), (xt, lr_t, best_t, run_t) = (
+    _y, runs = scale_runs()
+    (xs, _lr_s, best_s, run_s), (xt, _lr_t, best_t, run_t) = (
         runs["stretched"],
         runs["standardised"],
     )
     return (
         f"With the input column multiplied by {STRETCH:g}, the curvatures are "
         f"$h_{{\\min}}$ = {learning_rate.curvatures(xs)[0]:.4f} and $h_{{\\max}}$ = "
-        f"{learning_rate.curvatures(xs)[1]:.2f}: $\\kappa$ = **{learning_rate.condition_number(xs):.2f}** and "
+        f"{learning_rate.curvatures(xs)[1]:.2f}: $\\kappa$ = "
+        f"**{learning_rate.condition_number(xs):.2f}** and "
         f"the cliff $2 / h_{{\\max}}$ = **{learning_rate.cliff(xs):.4f}**. Standardised, both curvatures are "
-        f"{learning_rate.curvatures(xt)[1]:.4f}: $\\kappa$ = **{learning_rate.condition_number(xt):.4f}** and the "
-        f"cliff is **{learning_rate.cliff(xt):.4f}**, {learning_rate.cliff(xt) / learning_rate.cliff(xs):.1f} times "
+        f"{learning_rate.curvatures(xt)[1]:.4f}: $\\kappa$ = "
+        f"**{learning_rate.condition_number(xt):.4f}** and the "
+        f"cliff is **{learning_rate.cliff(xt):.4f}**, "
+        f"{learning_rate.cliff(xt) / learning_rate.cliff(xs):.1f} times "
         f"further out. At {CLIFF_FRACTION:.0%} of each cliff, {CONTOUR_STEPS} steps leave "
         f"{distance_left(run_s, best_s):.1%} of the distance to the minimum on the stretched problem and "
         f"{sci(distance_left(run_t, best_t))} on the standardised one."
@@ -144,17 +147,19 @@ def animate_scale(theme="light"):
 
 
 def scale_alt():
-    y, runs = scale_runs()
-    (xs, lr_s, best_s, run_s), (xt, lr_t, best_t, run_t) = (
+    _y, runs = scale_runs()
+    (xs, lr_s, best_s, run_s), (xt, lr_t, _best_t, _run_t) = (
         runs["stretched"],
         runs["standardised"],
     )
     return (
         f"Two contour plots of the line problem's loss, each with {CONTOUR_STEPS} steps of gradient descent "
         f"at {CLIFF_FRACTION:.0%} of its cliff. Left, the stretched input: thin ellipses, condition number "
-        f"{learning_rate.condition_number(xs):.1f}, learning rate {lr_s:.3g}; the path drops to the valley floor "
+        f"{learning_rate.condition_number(xs):.1f}, learning rate {lr_s:.3g}; the path drops to "
+        "the valley floor "
         f"and crawls along it, {distance_left(run_s, best_s):.0%} of the way still left at the end. Right, "
-        f"standardised: round contours, condition number {learning_rate.condition_number(xt):.1f}, learning rate "
+        f"standardised: round contours, condition number {learning_rate.condition_number(xt):.1f}, "
+        "learning rate "
         f"{lr_t:.3g}; the path reaches the minimum in a few steps."
     )
 
@@ -163,7 +168,8 @@ def scale_caption():
     return (
         f"Gradient descent on the line problem with its input multiplied by {STRETCH:g} (left) and the same "
         f"problem standardised (right), each at {CLIFF_FRACTION:.0%} of its own cliff 2/hₘₐₓ, from "
-        f"{minus(OFFSET)} away from its minimum (the star). Both windows are the same size, so the shapes compare."
+        f"{minus(OFFSET)} away from its minimum (the star). Both windows are the same size, so the "
+        "shapes compare."
     )
 
 
@@ -185,7 +191,7 @@ def plot_range_test(tests, theme="light"):
     with render.themed(theme) as p:
         fig = render.new_figure(6.4, 4.0)
         ax = fig.add_subplot()
-        for name, (lrs, losses, edge, (steepest, tenth)) in tests.items():
+        for name, (lrs, losses, edge, (_steepest, tenth)) in tests.items():
             color = p["role"]["path" if name == "stretched" else "answer"]
             ax.plot(lrs, losses, color=color, label=f"{name}")
             ax.axvline(edge, color=color, ls="-.", lw=1.2)
@@ -203,10 +209,11 @@ def plot_range_test(tests, theme="light"):
 
 def range_alt(tests):
     parts = []
-    for name, (lrs, losses, edge, (steepest, tenth)) in tests.items():
+    for name, (lrs, losses, edge, (_steepest, tenth)) in tests.items():
         low = lrs[losses.argmin()].item()
         parts.append(
-            f"{name}: the loss falls from {losses[0]:.3g} to its lowest, {losses.min():.3g}, at learning rate "
+            f"{name}: the loss falls from {losses[0]:.3g} to its lowest, {losses.min():.3g}, at "
+            "learning rate "
             f"{low:.3g}, past the cliff at {edge:.3g}, then climbs; a tenth of that rate is {tenth:.3g}"
         )
     return (
@@ -219,7 +226,8 @@ def range_caption():
     d = si.lr_range_test.__defaults__
     return (
         f"The range test: {d[2]} steps of gradient descent with the learning rate growing from {d[0]:g} to "
-        f"{d[1]:g} by the same factor each step, stopped once the loss is four times its lowest. Dash-dotted: each "
+        f"{d[1]:g} by the same factor each step, stopped once the loss is four times its lowest. "
+        "Dash-dotted: each "
         "problem's cliff 2/hₘₐₓ. Dots: a tenth of the rate at the lowest loss."
     )
 
@@ -254,14 +262,15 @@ def constant_run(value=None):
 
 def constant_sentence():
     w, b, losses = constant_run(CONSTANT["value"])
-    w0, b0, losses0 = constant_run(None)
+    w0, _b0, losses0 = constant_run(None)
     spread = (w.max() - w.min()).item(), (b.max() - b.min()).item()
     return (
         f"After {CONSTANT['steps']} steps of `train` from every weight and bias at {CONSTANT['value']}, the "
         f"{CONSTANT['widths'][1]} hidden units all have the weight {w[0, 0].item():.4f} and the bias "
         f"{b[0].item():.4f}: the largest difference between two of them is {spread[0]:g} for the weights and "
         f"{spread[1]:g} for the biases. The {CONSTANT['widths'][1]} units are one unit, and the loss ends at "
-        f"{losses[-1]:.4f}. From `make_network`'s random start the weights end spread from {w0.min().item():.2f} "
+        f"{losses[-1]:.4f}. From `make_network`'s random start the weights end spread from "
+        f"{w0.min().item():.2f} "
         f"to {w0.max().item():.2f} and the loss at {losses0[-1]:.4f}."
     )
 
@@ -323,7 +332,8 @@ def plot_variances(runs, theme="light"):
 
 def variances_alt(runs):
     parts = [
-        f"{name} with {scheme}: Var(z) at layer {DEPTH} {sci(f[-1])} (theory {sci(t[-1])}), gradient variance at "
+        f"{name} with {scheme}: Var(z) at layer {DEPTH} {sci(f[-1])} (theory {sci(t[-1])}), "
+        "gradient variance at "
         f"layer 1 {sci(b[0])}"
         for (name, scheme), (f, b, t) in runs.items()
     ]
@@ -337,15 +347,20 @@ def variances_alt(runs):
 def variances_caption():
     return (
         f"One forward and one backward pass through {DEPTH} layers of width {WIDTH}, on a batch of {BATCH} "
-        "inputs of variance 1, with a gradient of variance 1 sent back from the output. Top: the variance of each "
-        "layer's output z; dashed, the theory's prediction. Bottom: the variance of the gradient of the loss by z."
+        "inputs of variance 1, with a gradient of variance 1 sent back from the output. Top: the "
+        "variance of each "
+        "layer's output z; dashed, the theory's prediction. Bottom: the variance of the gradient "
+        "of the loss by z."
     )
 
 
 def variance_table(runs):
     rows = [
-        f"| activation | scheme | std of a weight | Var(z) at layer {DEPTH} | theory | per layer, measured | "
-        f"per layer, theory | Var(dL/dz) at layer 1 |",
+        (
+            f"| activation | scheme | std of a weight | Var(z) at layer {DEPTH} | theory | per "
+            "layer, measured | "
+            f"per layer, theory | Var(dL/dz) at layer 1 |"
+        ),
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for (name, scheme), (f, b, t) in runs.items():
@@ -426,8 +441,10 @@ def landscape_alt(found):
     return (
         f"Left: the loss along the straight line from the initial to the trained weights: {line[0]:.3g} at "
         f"alpha −0.25, {line[found['alphas'].abs().argmin()]:.3g} at the start, at most {line.max():.3g}, "
-        f"{found['history'][-1]:.3g} at the trained weights and {line[-1]:.3g} at alpha 1.25. Right: contours of "
-        f"the loss on a {DIGITS['n']} by {DIGITS['n']} slice around the trained weights, from {grid.min():.3g} at "
+        f"{found['history'][-1]:.3g} at the trained weights and {line[-1]:.3g} at alpha 1.25. "
+        "Right: contours of "
+        f"the loss on a {DIGITS['n']} by {DIGITS['n']} slice around the trained weights, from "
+        f"{grid.min():.3g} at "
         f"the centre to {grid.max():.3g} at the edge."
     )
 
@@ -435,9 +452,11 @@ def landscape_alt(found):
 def landscape_caption():
     w = DIGITS["widths"]
     return (
-        f"The digits network {'-'.join(map(str, w))}, trained by train_digits on all 1797 digits. Left: the loss "
+        f"The digits network {'-'.join(map(str, w))}, trained by train_digits on all 1797 digits. "
+        "Left: the loss "
         f"at (1 − α) start + α end. Right: the loss at the trained weights plus a·d₁ + b·d₂ for a, b from "
-        f"−{DIGITS['span']:g} to {DIGITS['span']:g}, with d₁ and d₂ filter-normalised random directions; the star "
+        f"−{DIGITS['span']:g} to {DIGITS['span']:g}, with d₁ and d₂ filter-normalised random "
+        "directions; the star "
         "is the trained network."
     )
 
@@ -452,11 +471,14 @@ def landscape_sentence(found):
     before = line[alphas < 0]
     centre = grid[DIGITS["n"] // 2, DIGITS["n"] // 2].item()
     return (
-        f"Training takes the loss from {history[0]:.4f} to {history[-1]:.4f} in {len(history) - 1} steps. On the "
+        f"Training takes the loss from {history[0]:.4f} to {history[-1]:.4f} in {len(history) - 1} "
+        "steps. On the "
         f"straight line from the start to the trained weights the loss falls at every one of the "
         f"{int(((alphas >= 0) & (alphas <= 1)).sum())} points, with no hill to cross; behind the start it is "
-        f"flat, at most {before.max():.4f}, and past the trained weights it keeps falling, to {line[-1]:.4f} at "
-        f"α = {alphas[-1]:g}: the weights could go further the same way. On the slice the trained weights, at "
+        f"flat, at most {before.max():.4f}, and past the trained weights it keeps falling, to "
+        f"{line[-1]:.4f} at "
+        f"α = {alphas[-1]:g}: the weights could go further the same way. On the slice the trained "
+        "weights, at "
         f"{centre:.4f}, are the lowest of the {grid.numel()} points, and a full step of either direction's "
         f"length costs up to {grid.max():.2f}."
     )
