@@ -119,6 +119,7 @@ def animate_scale(theme="light"):
                 levels=levels.tolist(),
                 colors=p["muted"],
                 linewidths=0.8,
+                negative_linestyles="solid",
             )
             ax.plot([best[0]], [best[1]], "*", color=p["fg"], ms=12, zorder=5)
             ax.set(
@@ -160,7 +161,7 @@ def scale_alt():
         f"and crawls along it, {distance_left(run_s, best_s):.0%} of the way still left at the end. Right, "
         f"standardised: round contours, condition number {learning_rate.condition_number(xt):.1f}, "
         "learning rate "
-        f"{lr_t:.3g}; the path reaches the minimum in a few steps."
+        f"{lr_t:.3g}; the path bounces across the minimum along one straight line, closer at every step."
     )
 
 
