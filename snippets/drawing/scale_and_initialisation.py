@@ -12,7 +12,7 @@ from torch import nn
 from snippets import learning_rate, loss_functions
 from snippets import scale_and_initialisation as si
 from snippets.drawing import render
-from snippets.drawing.numbers import minus, sci
+from snippets.drawing.numbers import fixed, minus, sci
 from snippets.drawing.tables import refusals
 from snippets.fit_line import make_data
 from snippets.nonlinearity import make_network, make_sine, train
@@ -267,12 +267,12 @@ def constant_sentence():
     spread = (w.max() - w.min()).item(), (b.max() - b.min()).item()
     return (
         f"After {CONSTANT['steps']} steps of `train` from every weight and bias at {CONSTANT['value']}, the "
-        f"{CONSTANT['widths'][1]} hidden units all have the weight {w[0, 0].item():.4f} and the bias "
-        f"{b[0].item():.4f}: the largest difference between two of them is {spread[0]:g} for the weights and "
+        f"{CONSTANT['widths'][1]} hidden units all have the weight {fixed(w[0, 0], 4)} and the bias "
+        f"{fixed(b[0], 4)}: the largest difference between two of them is {spread[0]:g} for the weights and "
         f"{spread[1]:g} for the biases. The {CONSTANT['widths'][1]} units are one unit, and the loss ends at "
         f"{losses[-1]:.4f}. From `make_network`'s random start the weights end spread from "
-        f"{w0.min().item():.2f} "
-        f"to {w0.max().item():.2f} and the loss at {losses0[-1]:.4f}."
+        f"{fixed(w0.min(), 2)} "
+        f"to {fixed(w0.max(), 2)} and the loss at {losses0[-1]:.4f}."
     )
 
 
@@ -390,6 +390,7 @@ def landscape():
     )
     steps, grid = si.loss_slice(model, x, labels, d1, d2, DIGITS["span"], DIGITS["n"])
     return {
+        "examples": len(x),
         "history": history,
         "alphas": alphas,
         "line": line,
@@ -450,10 +451,11 @@ def landscape_alt(found):
     )
 
 
-def landscape_caption():
+def landscape_caption(found):
     w = DIGITS["widths"]
     return (
-        f"The digits network {'-'.join(map(str, w))}, trained by train_digits on all 1797 digits. "
+        f"The digits network {'-'.join(map(str, w))}, trained by train_digits on all "
+        f"{found['examples']} digits. "
         "Left: the loss "
         f"at (1 − α) start + α end. Right: the loss at the trained weights plus a·d₁ + b·d₂ for a, b from "
         f"−{DIGITS['span']:g} to {DIGITS['span']:g}, with d₁ and d₂ filter-normalised random "
