@@ -640,7 +640,13 @@ def test_the_whole_program_runs_in_a_fresh_file_and_prints_the_pages_results(tmp
         lines[2]
         == f"range test: steepest {steepest:.4f}, a tenth of the lowest {tenth:.4f}"
     )
-    assert [line.split(",")[0] for line in lines[3:7]] == ["ReLU"] * 4
+    runs = draw.variance_runs()  # the page's table: the same network, batch and seeds
+    for line, scheme in zip(lines[3:7], si.SCHEMES):
+        forward, backward, _ = runs["ReLU", scheme]
+        assert line == (
+            f"ReLU, {scheme:9}  Var(z) at layer 20 {forward[-1]:9.3g}  "
+            f"Var(dL/dz) at layer 1 {backward[0]:9.3g}"
+        )
     assert lines[7].startswith("loss along the line from the start to the end:")
     values = [float(v) for v in re.findall(r"[\d.]+", lines[7].split(":")[1])]
     assert len(values) == 5 and all(a > b for a, b in itertools.pairwise(values))
