@@ -143,6 +143,12 @@ def test_below_the_cliff_the_loss_never_rises_and_a_tenth_of_the_lowest_is_safe(
     assert learning_rate.converges(x, y, tenth)
 
 
+def test_on_the_stretched_problem_the_steepest_fall_is_the_first_rate_of_the_range():
+    x, y = stretched(10.0)
+    lrs, losses = si.lr_range_test(x, y)
+    assert si.suggest_lr(lrs, losses)[0] == lrs[0].item()
+
+
 def test_suggest_lr_reads_the_steepest_fall_and_a_tenth_of_the_lowest():
     lrs = torch.logspace(-3, 0, 7, dtype=F64)
     losses = torch.tensor([5.0, 4.9, 3.0, 1.0, 0.5, 0.4, 2.0], dtype=F64)
@@ -359,6 +365,8 @@ def test_the_line_ends_at_the_start_and_at_the_trained_loss_and_falls_between(di
     inside = line[(alphas >= 0) & (alphas <= 1)]
     assert (inside.diff() < 0).all()
     assert line[-1] < history[-1].item()  # past the trained weights it keeps falling
+    # behind the start it stays near the start's loss
+    assert line[alphas < 0].max() < 1.05 * history[0].item()
 
 
 def test_filter_normalised_rows_have_the_length_of_the_weights_rows_and_biases_stay(
