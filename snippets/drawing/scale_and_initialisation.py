@@ -356,18 +356,18 @@ def variances_caption():
 
 
 def variance_table(runs):
+    """The measured and the predicted factor per layer of each network, and where it ends."""
     rows = [
         (
-            f"| activation | scheme | std of a weight | Var(z) at layer {DEPTH} | theory | per "
-            "layer, measured | "
+            f"| activation, scheme | Var(z) at layer {DEPTH} | per layer, measured | "
             f"per layer, theory | Var(dL/dz) at layer 1 |"
         ),
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|",
     ]
     for (name, scheme), (f, b, t) in runs.items():
         rows.append(
-            f"| {name} | {scheme} | {si.init_std(scheme, WIDTH, WIDTH):.4f} | {sci(f[-1])} | {sci(t[-1])} | "
-            f"{per_layer_factor(f):.3f} | {per_layer_factor(t):.3f} | {sci(b[0])} |"
+            f"| {name}, {scheme} | {sci(f[-1])} | {per_layer_factor(f):.3f} | "
+            f"{per_layer_factor(t):.3f} | {sci(b[0])} |"
         )
     return "\n".join(rows)
 
