@@ -35,6 +35,18 @@ from snippets.hard_landscapes import (
 )
 from snippets.learning_rate import descend
 from snippets.mini_batches import train_with_loader
+from snippets.scale_and_initialisation import (
+    SCHEMES,
+    deep_network,
+    filter_normalised_direction,
+    get_weights,
+    layer_variances,
+    loss_along_line,
+    loss_slice,
+    lr_range_test,
+    predicted_variances,
+    suggest_lr,
+)
 
 
 # --8<-- [start:fit-result]
@@ -377,3 +389,62 @@ def plot_himmelblau_basins():
     ax.set(title="Which minimum gradient descent reaches", xlabel="x", ylabel="y")
     return fig
     # --8<-- [end:hl-basins]
+
+
+# --8<-- [start:si-range]
+def plot_range_test(stretched, y):
+    """The range test on the stretched line problem: the loss against the growing lr."""
+    lrs, losses = lr_range_test(stretched, y)
+    _, tenth = suggest_lr(lrs, losses)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot(lrs, losses, color="C0")
+    ax.axvline(tenth, ls=":", color="C2", label=f"a tenth of the lowest, {tenth:.3g}")
+    ax.set(xscale="log", yscale="log", xlabel="learning rate", ylabel="loss")
+    ax.set_title("The learning-rate range test")
+    ax.legend()
+    return fig
+    # --8<-- [end:si-range]
+
+
+# --8<-- [start:si-variances]
+def plot_layer_variances(batch):
+    """Var(z) per layer of 20 ReLU layers for each scheme, measured (solid) and predicted."""
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for k, scheme in enumerate(SCHEMES):
+        forward, _ = layer_variances(
+            deep_network(20, 256, torch.nn.ReLU, scheme), batch
+        )
+        ax.plot(range(1, 21), forward, "o-", ms=3, color=f"C{k}", label=scheme)
+        theory = predicted_variances(torch.nn.ReLU, scheme, 20, 256)
+        ax.plot(range(1, 21), theory, "--", color="0.3")
+    ax.set(
+        xlabel="layer",
+        ylabel="Var(z)",
+        yscale="log",
+        title="ReLU: dashed is the theory",
+    )
+    ax.legend()
+    return fig
+    # --8<-- [end:si-variances]
+
+
+# --8<-- [start:si-landscape]
+def plot_landscape(model, start, x, labels):
+    """The loss from the start to the trained weights, and a 2-D filter-normalised slice."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    alphas = torch.linspace(-0.25, 1.25, 31)
+    line = loss_along_line(model, start, get_weights(model), x, labels, alphas)
+    left.plot(alphas, line, color="C0")
+    left.set(
+        xlabel="alpha", ylabel="loss", yscale="log", title="Along the straight line"
+    )
+    d1, d2 = (
+        filter_normalised_direction(model, 0),
+        filter_normalised_direction(model, 1),
+    )
+    steps, grid = loss_slice(model, x, labels, d1, d2)
+    shown = right.contourf(steps, steps, grid.log10(), levels=14)
+    fig.colorbar(shown, ax=right, label="log10 loss")
+    right.set(aspect="equal", title="A 2-D slice around the trained weights")
+    return fig
+    # --8<-- [end:si-landscape]
