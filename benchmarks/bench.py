@@ -124,6 +124,9 @@ def passed(log):
     return re.findall(r"(\d+ passed[^\n=]*)", log)[-1].strip()
 
 
+PYTEST = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+
+
 def measure(work):
     """(what, seconds, ratio, target, notes) rows, and the cold build's breakdown."""
     rows, seconds = [], {}
@@ -177,17 +180,16 @@ def measure(work):
     )
     rows.append(("cold build against its floor", cold, cold / floor, "≤ 1.3", ""))
 
-    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     took, log = timed(
-        [*pytest, "-m", "not site"], work
+        [*PYTEST, "-m", "not site"], work
     )  # the claims, without building anything
     rows.append(
         ('tests of the claims (-m "not site")', took, took / cold, "≤ 1", passed(log))
     )
-    took, log = timed(pytest, work)  # the block cache warm, as after `mkdocs serve`
+    took, log = timed(PYTEST, work)  # the block cache warm, as after `mkdocs serve`
     rows.append(("test suite", took, took / cold, "≤ 3", passed(log)))
     shutil.rmtree(work / ".cache")
-    took, log = timed(pytest, work)  # a fresh clone, as in CI: two cold builds
+    took, log = timed(PYTEST, work)  # a fresh clone, as in CI: two cold builds
     rows.append(("test suite, empty cache (as CI)", took, took / cold, "", passed(log)))
     return rows, timings
 
@@ -215,8 +217,7 @@ def against(rows, rev, work):
         ),
     ]
     print(added[0][0], f"{took:.1f}", file=sys.stderr, flush=True)
-    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
-    took, log = timed(pytest, work)  # its block cache warm, as the tree's suite ran
+    took, log = timed(PYTEST, work)  # its block cache warm, as the tree's suite ran
     added += [
         (f"test suite at {name}", took, None, None, passed(log)),
         (

@@ -149,9 +149,9 @@ def race_alt(runs):
     ]
     return (
         f"Two contour plots of the loss of the line with its input scaled by {SCALE:g}, over "
-        f"{STEPS} steps from a = {A0}: on the left plain SGD and momentum, on the right AdaGrad, "
-        f"RMSprop and Adam, each drawing its path towards the minimum at "
-        f"({best[0]:.2f}, {best[1]:.2f}). " + "; ".join(parts) + "."
+        f"{STEPS} steps from a = {numbers.vec(A0, 1)}: on the left plain SGD and momentum, on the "
+        f"right AdaGrad, RMSprop and Adam, each drawing its path towards the minimum at "
+        f"{numbers.vec(best, 2)}. " + "; ".join(parts) + "."
     )
 
 
