@@ -17,7 +17,7 @@ from sitebuild.checks import NAME
 from snippets.drawing import FIGURES_DIR, FIGURES_URL
 
 SOURCE = re.compile(
-    rf'(?P<attr>\s(?:src|data-src|srcset|href)=")(?:{FIGURES_URL})(?P<name>[^"#]+)'
+    rf'(?P<attr>\s(?:src|data-src|data-gif|srcset|href)=")(?:{FIGURES_URL})(?P<name>[^"#]+)'
 )
 FIRST_PARAGRAPH = re.compile(
     r"<p>(.*?)</p>", re.DOTALL

@@ -171,10 +171,14 @@ def test_every_image_loads_and_every_figure_swaps_with_the_palette(visit):
 
 
 def test_every_gif_has_more_than_one_frame(visit):
+    # the animations' GIFs, which the players fetch (the page shows their stills), and any other
     gifs = visit.page.evaluate(
         "[...new Set([...document.images].map(i => i.src.split('#')[0])"
-        ".filter(s => s.endsWith('.gif')))]"
+        ".concat([...document.querySelectorAll('img[data-gif]')].map(i => i.dataset.gif))"
+        ".map(s => new URL(s, location.href).href).filter(s => s.endsWith('.gif')))]"
     )
+    if visit.page.locator("figure.sgd-animation").count():
+        assert gifs, "the page's animations name no GIF"
     for src in gifs:
         frames = visit.page.evaluate(
             """async (src) => {
@@ -540,7 +544,7 @@ def canvas_frame(figure):
 
 
 SHOWN_GIF = """f => [...f.querySelectorAll('picture img')]
-    .find(i => getComputedStyle(i).display !== 'none').getAttribute('src').split('#')[0]"""
+    .find(i => getComputedStyle(i).display !== 'none').dataset.gif"""
 
 
 @pytest.mark.parametrize("title, url", CHAPTERS, ids=[u for _, u in CHAPTERS])
@@ -558,7 +562,7 @@ def test_every_animation_is_still_under_reduced_motion_and_steps_and_scrubs_by_k
                 "f => [...f.querySelectorAll('picture img')]"
                 ".filter(i => getComputedStyle(i).display !== 'none').map(i => i.currentSrc)"
             )
-            assert len(shown) == 1 and shown[0].endswith("-still.png"), shown
+            assert len(shown) == 1 and shown[0].split("#")[0].endswith("-still.png"), shown
             gifs = v.page.evaluate(
                 "performance.getEntriesByType('resource').map(e => e.name)"
                 ".filter(n => n.endsWith('.gif'))"
@@ -722,3 +726,18 @@ def test_page_gave_no_console_error_and_asked_no_other_host(visit):
     visit.page.wait_for_timeout(300)
     assert visit.errors == []
     assert visit.offsite == [], "the page asked another host for something"
+
+
+def test_without_javascript_an_animation_shows_its_gif_and_not_its_still(browser, site_url):
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+    try:
+        page = context.new_page()
+        page.goto(site_url + "fit-a-line/", wait_until="networkidle")
+        shown = page.evaluate(
+            "[...document.querySelectorAll('figure.sgd-animation img')]"
+            ".filter(i => i.checkVisibility() && i.naturalWidth > 0)"
+            ".map(i => i.getAttribute('src'))"
+        )
+        assert shown and all(".gif#only-" in src for src in shown), shown
+    finally:
+        context.close()

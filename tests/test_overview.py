@@ -158,7 +158,7 @@ def test_chapters_1_to_5_work_on_the_line_and_chapter_2_also_trains_a_classifier
 
 def test_the_home_page_shows_the_fit_animation_of_the_first_chapter(site):
     html_text = home(site)
-    assert 'src="figures/home-fit-light.gif#only-light"' in html_text
+    assert 'data-gif="figures/home-fit-light.gif"' in html_text
     x, y = fit_line.make_data()
     alt = draw_fit_line.animation_alt(x, y, fit_line.fit(x, y))
     assert html.escape(alt, quote=True) in html_text

@@ -110,14 +110,16 @@ def test_animation_writes_gifs_and_stills_for_both_themes_and_a_player(figures_d
         "dot-light.gif",
     ]
     assert 'width="60" height="40"' in out
-    # the still is the last frame, shown instead of the GIF to a reader who asks for less motion
+    # the still is the last frame: the page shows it, and the player fetches the GIF to play;
+    # without JavaScript the GIF shows
     with Image.open(figures_dir / "dot-light-still.png") as still:
         assert (np.asarray(still.convert("RGB")) == moving_dot()[-1]).all()
     for theme in ("light", "dark"):
         assert (
-            f'<source srcset="figures/dot-{theme}-still.png" media="(prefers-reduced-motion: reduce)">'
-            f'<img src="figures/dot-{theme}.gif#only-{theme}"'
+            f'<picture><img src="figures/dot-{theme}-still.png#only-{theme}" '
+            f'data-gif="figures/dot-{theme}.gif"'
         ) in out
+        assert f'<noscript><img src="figures/dot-{theme}.gif#only-{theme}"' in out
         assert f'href="figures/dot-{theme}.gif" download' in out  # the GIF, to save
     labels = json.loads(html.unescape(re.search(r'data-labels="([^"]*)"', out)[1]))
     assert labels == [f"step {t}" for t in range(6)]

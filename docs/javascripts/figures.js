@@ -26,11 +26,14 @@ function sgdSliders() {
 
 // A display formula wider than the column scrolls in its own box (sitebuild/mathml.py gives each
 // one tabindex="0", so that a keyboard can scroll it); one that fits is no stop for the Tab key.
+// A ResizeObserver measures them after the browser's own layout, so loading a page forces none.
+function sgdFormulaFits(box) {
+  if (box.scrollWidth > box.clientWidth + 1) box.setAttribute("tabindex", "0");
+  else box.removeAttribute("tabindex");
+}
+const sgdFormulaBoxes = new ResizeObserver((entries) => entries.forEach((e) => sgdFormulaFits(e.target)));
 function sgdFormulas() {
-  for (const box of document.querySelectorAll(".sgd-math")) {
-    if (box.scrollWidth > box.clientWidth + 1) box.setAttribute("tabindex", "0");
-    else box.removeAttribute("tabindex");
-  }
+  for (const box of document.querySelectorAll(".sgd-math")) sgdFormulaBoxes.observe(box);
 }
 
 // GIFs as render.gif_bytes writes them (and any plain GIF87a/89a, not interlaced): the frames'
@@ -166,10 +169,10 @@ class SgdFrames {
   }
 }
 
-// The player (render.animation): the GIF plays as an <img> until the player is used or reaches
-// it on screen; from then on its frames are drawn on a canvas, so it can stop, step and scrub.
-// Under prefers-reduced-motion: reduce the figure shows the last frame (a PNG, by a <picture>
-// source) and nothing moves, or is fetched, until the reader asks.
+// The player (render.animation): the page shows the animation's last frame (a PNG of 10 KB or so)
+// until the player reaches it on screen or is used; then it fetches the GIF and draws its frames on
+// a canvas, so it can stop, step and scrub. Under prefers-reduced-motion: reduce nothing moves, or
+// is fetched, until the reader asks.
 class SgdPlayer {
   constructor(figure) {
     this.figure = figure;
@@ -206,10 +209,13 @@ class SgdPlayer {
     this.update();
   }
 
-  source() {  // the GIF of the palette showing now
+  source() {  // the GIF of the palette showing now (the page shows its still until then)
+    // Material shows #only-dark images in its slate scheme and #only-light ones in the others;
+    // reading the scheme, rather than the images' computed style, forces no style recalculation
+    const theme = document.body.getAttribute("data-md-color-scheme") === "slate" ? "dark" : "light";
     const imgs = [...this.figure.querySelectorAll("picture img")];
-    const img = imgs.find((i) => getComputedStyle(i).display !== "none") || imgs[0];
-    return img.getAttribute("src").split("#")[0];
+    const img = imgs.find((i) => i.getAttribute("src").endsWith(`#only-${theme}`)) || imgs[0];
+    return img.dataset.gif;
   }
 
   async load() {
@@ -307,5 +313,5 @@ document.addEventListener("DOMContentLoaded", () => {
   sgdFormulas();
   sgdPlayers();
 });
-addEventListener("resize", sgdFormulas);
-document.fonts.addEventListener("loadingdone", sgdFormulas);  // the math font changes their widths
+// the math font changes the formulas' widths, not their boxes'
+document.fonts.addEventListener("loadingdone", () => requestAnimationFrame(() => document.querySelectorAll(".sgd-math").forEach(sgdFormulaFits)));

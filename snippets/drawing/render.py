@@ -336,8 +336,8 @@ def animation(
     """Draw `animate(*args, theme=..., **kwargs)` frames in both themes; save GIFs; return the HTML.
 
     Each theme gets figures/<name>-<theme>.gif, the animation a reader can save, and
-    figures/<name>-<theme>-still.png, its last frame: what a reader who asks for reduced motion
-    sees until they press play. The figure carries a player (docs/javascripts/figures.js: play and
+    figures/<name>-<theme>-still.png, its last frame: what the page shows until the animation plays
+    (at once for a reader who asks for reduced motion, until they press play). The figure carries a player (docs/javascripts/figures.js: play and
     pause, a frame back or forward, a scrubber) that shows `labels[i]` for frame i (by default
     "frame i of n"). With `preview`, the light GIF is the image of the page's link preview.
     """
@@ -362,10 +362,14 @@ def animation(
         )
     w, h = size
     text = html.escape(alt, quote=True)
+    # The page shows each palette's still, 10 KB where the GIF is 100 KB or more, so an animation
+    # never holds up a page's first paint; the player fetches the GIF (data-gif) when it plays.
+    # Without JavaScript the GIF itself shows (<noscript>; overrides/main.html hides the stills).
     pictures = "\n".join(
-        f'<picture><source srcset="{stills[theme]}" media="(prefers-reduced-motion: reduce)">'
-        f'<img src="{src}#only-{theme}" alt="{text}" width="{w}" height="{h}" loading="lazy" '
-        f'class="sgd-still"></picture>'
+        f'<picture><img src="{stills[theme]}#only-{theme}" data-gif="{src}" alt="{text}" '
+        f'width="{w}" height="{h}" loading="lazy" class="sgd-still"></picture>'
+        f'<noscript><img src="{src}#only-{theme}" alt="{text}" width="{w}" height="{h}" '
+        f'class="sgd-still"></noscript>'
         for theme, src in sources.items()
     )
     saves = "".join(
