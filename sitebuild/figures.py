@@ -17,7 +17,7 @@ from sitebuild.checks import NAME
 from snippets.drawing import FIGURES_DIR, FIGURES_URL
 
 SOURCE = re.compile(
-    rf'(?P<attr>\s(?:src|data-src|data-gif|srcset|href)=")(?:{FIGURES_URL})(?P<name>[^"#]+)'
+    rf'(?P<attr>\s(?:src|data-src|data-gif|data-manifest|srcset|href)=")(?:{FIGURES_URL})(?P<name>[^"#]+)'
 )
 FIRST_PARAGRAPH = re.compile(
     r"<p>(.*?)</p>", re.DOTALL
@@ -42,6 +42,11 @@ def publish(name, page, config, files):
     uri = FIGURES_URL + name
     if files.get_file_from_path(uri) is None:
         files.append(File.generated(config, uri, abs_src_path=str(source)))
+        if name.endswith(".json"):  # an explorable's manifest: its frames go with it
+            manifest = json.loads(source.read_text())
+            for theme_files in manifest["files"].values():
+                for frame in theme_files:
+                    publish(frame, page, config, files)
     return uri
 
 

@@ -12,9 +12,11 @@ Tested in tests/test_render.py.
 
 import html
 import io
+import itertools
 import json
 import os
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import matplotlib
 import matplotlib.layout_engine
@@ -466,6 +468,211 @@ def slider(
         f'list="{name}-marks" data-labels="{texts}" aria-valuetext="{html.escape(labels[start])}"> '
         f"<output>{html.escape(labels[start])}</output></label>"
         f'<datalist id="{name}-marks">{options}</datalist>{cap}\n</figure>\n'
+    )
+
+
+# Budgets for explorables: frames per palette, and bytes of frames on disk for one explorable.
+# (tests/test_site.py holds each page's images loaded up front to PAGE_IMAGES_BUDGET as well.)
+MAX_EXPLORABLE_FRAMES = 800
+EXPLORABLE_BYTES_BUDGET = 6_000_000
+KNOB_KINDS = ("range", "buttons", "steps")
+
+
+@dataclass(frozen=True)
+class Knob:
+    """One control of an explorable: which value of `values` the figure shows for `key`.
+
+    `kind` is "range" (a slider), "buttons" (one button per value, a radio group) or "steps" (a
+    scrubber over a precomputed path, with buttons that go 1, 10 and 100 steps on; `values` are
+    the step numbers, increasing). `labels` are the texts shown and spoken for each value (by
+    default the value itself); `start` the value shown first (and without JavaScript).
+    `marks` maps a position on a slider (an index into `values`, fractional between two values)
+    to a short text written under it, for a special value such as a cliff. `points`, one (x, y)
+    per value in the data coordinates of `fig.axes[axes]`, lets the reader choose the value by
+    clicking the figure: the nearest point wins.
+    """
+
+    key: str
+    label: str
+    values: tuple
+    labels: tuple = None
+    kind: str = "range"
+    start: int = 0
+    marks: dict = field(default_factory=dict)
+    points: tuple = None
+    axes: int = 0
+
+    def __post_init__(self):
+        if not self.key or not all(c.isalnum() for c in self.key):
+            raise ValueError(f"key must be letters and digits, got {self.key!r}")
+        if not self.label or not self.label.strip():
+            raise ValueError(f"knob {self.key!r} needs a label that says what it changes")
+        values = tuple(self.values)
+        object.__setattr__(self, "values", values)
+        if len(values) < 2:
+            raise ValueError(f"knob {self.key!r} needs at least 2 values, got {len(values)}")
+        labels = (
+            tuple(f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in values)
+            if self.labels is None
+            else tuple(self.labels)
+        )
+        object.__setattr__(self, "labels", labels)
+        if len(labels) != len(values) or not all(t and str(t).strip() for t in labels):
+            raise ValueError(f"knob {self.key!r} needs one label per value, none empty")
+        if self.kind not in KNOB_KINDS:
+            raise ValueError(f"kind must be one of {KNOB_KINDS}, got {self.kind!r}")
+        if not 0 <= self.start < len(values):
+            raise ValueError(f"start of knob {self.key!r} must index its values, got {self.start}")
+        if self.kind == "steps" and list(values) != sorted(set(values)):
+            raise ValueError(f"the steps of knob {self.key!r} must increase")
+        for at in self.marks:
+            if not 0 <= at <= len(values) - 1:
+                raise ValueError(f"mark {at} of knob {self.key!r} lies outside its values")
+        if self.points is not None:
+            points = tuple((float(x), float(y)) for x, y in self.points)
+            if len(points) != len(values):
+                raise ValueError(f"knob {self.key!r} needs one point per value")
+            object.__setattr__(self, "points", points)
+
+
+def _knob_html(name, knob, index):
+    """The control of one knob: a slider, a radio group, or a step scrubber with its buttons."""
+    key, label = html.escape(knob.key), html.escape(knob.label)
+    texts = html.escape(json.dumps(list(knob.labels)), quote=True)
+    shown = html.escape(knob.labels[knob.start])
+    last = len(knob.values) - 1
+    data = f'data-key="{key}" data-index="{index}"'
+    if knob.kind == "buttons":
+        options = "".join(
+            f'<label><input type="radio" name="{name}-{key}" value="{i}"'
+            f'{" checked" if i == knob.start else ""}> {html.escape(t)}</label>'
+            for i, t in enumerate(knob.labels)
+        )
+        return (
+            f'<fieldset class="sgd-knob sgd-knob--buttons" {data}>'
+            f"<legend>{label}</legend>{options}</fieldset>"
+        )
+    slider = (
+        f'<input type="range" min="0" max="{last}" step="1" value="{knob.start}" '
+        f'aria-label="{label}" aria-valuetext="{shown}" data-labels="{texts}">'
+    )
+    marks = "".join(
+        f'<span style="left: {100 * at / last:.2f}%">{html.escape(text)}</span>'
+        for at, text in sorted(knob.marks.items())
+    )
+    marks = f'<div class="sgd-knob__marks" aria-hidden="true">{marks}</div>' if marks else ""
+    if knob.kind == "range":
+        return (
+            f'<div class="sgd-knob sgd-knob--range" {data}><span class="sgd-knob__name" '
+            f'aria-hidden="true">{label}</span><div class="sgd-knob__track">{slider}{marks}</div>'
+            f"<output>{shown}</output></div>"
+        )
+    steps = html.escape(json.dumps(list(knob.values)), quote=True)
+    buttons = "".join(
+        f'<button type="button" data-by="{by}" aria-label="{text}">{face}</button>'
+        for by, face, text in (
+            (0, "&#8634;&#xFE0E; 0", f"Back to {knob.labels[0]}"),
+            (1, "+1", "One step on"),
+            (10, "+10", "Ten steps on"),
+            (100, "+100", "A hundred steps on"),
+        )
+    )
+    return (
+        f'<div class="sgd-knob sgd-knob--steps" {data} data-steps="{steps}">'
+        f'<span class="sgd-knob__name" aria-hidden="true">{label}</span>{buttons}'
+        f'<div class="sgd-knob__track">{slider}{marks}</div><output>{shown}</output></div>'
+    )
+
+
+def explorable(scene, knobs, *args, name, alt, caption=None, dpi=150, **kwargs):
+    """Draw every combination of the knobs' values in both themes; return a figure the reader drives.
+
+    `scene(*args, theme=..., **kwargs)` returns `(fig, artists, update)`: a Figure drawn once,
+    the artists that change, and `update(state)`, which sets them for `state`, a dict from each
+    knob's key to one of its values. Only the artists are redrawn for each state (render.
+    blit_frames), which keeps hundreds of frames cheap. `alt(state)` is each frame's alt text.
+
+    Each frame is saved as figures/<name>-<i>-<j>-...-<theme>.png (the knobs' value indices), and
+    figures/<name>.json lists them with their alt texts. The page holds only the `start` frame;
+    docs/javascripts/figures.js fetches the others when the reader moves a knob (and their
+    neighbours), keeps the state in the address (?<name>=i-j-...) so a link shows the same view,
+    and lets a click on the figure choose the nearest of a knob's `points`.
+    """
+    knobs = list(knobs)
+    _check_name(name, "alt texts are checked below")
+    if not knobs or not all(isinstance(k, Knob) for k in knobs):
+        raise TypeError("knobs must be a non-empty list of render.Knob")
+    if len({k.key for k in knobs}) != len(knobs):
+        raise ValueError(f"explorable {name!r} has two knobs with one key")
+    if not callable(alt):
+        raise TypeError("alt must be a function from a state to its alt text")
+    shape = [len(k.values) for k in knobs]
+    combos = list(itertools.product(*(range(n) for n in shape)))
+    if len(combos) > MAX_EXPLORABLE_FRAMES:
+        raise ValueError(
+            f"explorable {name!r} has {len(combos)} frames; at most {MAX_EXPLORABLE_FRAMES}"
+        )
+    states = [{k.key: k.values[i] for k, i in zip(knobs, c)} for c in combos]
+    alts = [alt(state) for state in states]
+    if not all(a and a.strip() for a in alts):
+        raise ValueError(f"every frame of explorable {name!r} needs alt text")
+    files, size, points, total = {}, None, {}, 0
+    for theme in THEMES:
+        fig, artists, update = scene(*args, theme=theme, **kwargs)
+        size = _size(None, fig)
+        fig.set_dpi(dpi)
+        settle_layout(fig)
+        frames = blit_frames(fig, artists, update, states)
+        # one palette for all frames (the first, middle and last stacked), no dithering: a pixel
+        # keeps its colour from frame to frame, and PNG stores 64 colours in a byte each
+        sample = np.concatenate([frames[0], frames[len(frames) // 2], frames[-1]], axis=0)
+        palette = Image.fromarray(sample).quantize(
+            colors=64, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE
+        )
+        files[theme] = []
+        for combo, frame in zip(combos, frames):
+            buf = io.BytesIO()
+            Image.fromarray(frame).quantize(palette=palette, dither=Image.Dither.NONE).save(
+                buf, format="PNG", compress_level=9
+            )
+            total += len(buf.getvalue())
+            filename = f"{name}-{'-'.join(map(str, combo))}-{theme}.png"
+            files[theme].append(_write(buf.getvalue(), filename)[len(FIGURES_URL) :])
+        if theme == "light":  # where each knob's points lie in the image, from its top left
+            for k in knobs:
+                if k.points is not None:
+                    to_pixels = fig.axes[k.axes].transData.transform(np.array(k.points))
+                    w, h = fig.bbox.width, fig.bbox.height
+                    points[k.key] = [
+                        [round(x / w, 4), round(1 - y / h, 4)] for x, y in to_pixels
+                    ]
+    if total > 2 * EXPLORABLE_BYTES_BUDGET:
+        raise ValueError(
+            f"explorable {name!r} has {total} bytes of frames; at most {EXPLORABLE_BYTES_BUDGET} a palette"
+        )
+    manifest = json.dumps(
+        {"shape": shape, "keys": [k.key for k in knobs], "alt": alts, "files": files},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+    source = _write(manifest, f"{name}.json")
+    start = combos.index(tuple(k.start for k in knobs))
+    w, h = size
+    text = html.escape(alts[start], quote=True)
+    imgs = "\n".join(
+        f'<img src="{FIGURES_URL}{files[theme][start]}#only-{theme}" alt="{text}" width="{w}" '
+        f'height="{h}" loading="lazy" class="sgd-frame">'
+        for theme in THEMES
+    )
+    controls = "".join(_knob_html(name, k, i) for i, k in enumerate(knobs))
+    picks = html.escape(json.dumps(points), quote=True)
+    cap = f"\n<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return (
+        f'<figure class="sgd-figure sgd-explorable" id="{name}" data-manifest="{source}" '
+        f'data-points="{picks}">\n<div class="sgd-explorable__frame">{imgs}</div>\n'
+        f'<div class="sgd-explorable__controls" role="group" aria-label="Figure controls" hidden>'
+        f'{controls}<button type="button" class="sgd-explorable__full" aria-pressed="false">'
+        f"Full size</button></div>{cap}\n</figure>\n"
     )
 
 
