@@ -14,7 +14,8 @@ from html.parser import HTMLParser
 NAME = re.compile(r"[\w][\w.-]*")
 # the attributes by which HTML loads an image: the figures a page must publish
 SOURCE = re.compile(
-    r'\s(?P<attr>src|srcset|data-src|data-preview|data-gif|data-manifest)="(?P<src>[^"]*)"', re.IGNORECASE
+    r'\s(?P<attr>src|srcset|data-src|data-preview|data-gif|data-manifest)="(?P<src>[^"]*)"',
+    re.IGNORECASE,
 )
 # the elements a block's HTML may use that must be closed; others (unknown words between < and >,
 # as in "a <b" in prose, or void elements such as <img>) are not counted
