@@ -658,7 +658,8 @@ FOCUS = """() => {
     const s = getComputedStyle(e);
     let shown = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
     if (!shown && e.type === 'radio') {
-        const label = getComputedStyle(document.querySelector(`label[for="${e.id}"]`));
+        // a tab of a tabbed block (its label[for]) or an explorable's button (the label around it)
+        const label = getComputedStyle(e.closest('label') || document.querySelector(`label[for="${e.id}"]`));
         shown = label.outlineStyle !== 'none' && parseFloat(label.outlineWidth) > 0;
     }
     return [e.outerHTML.slice(0, 120), !!e.closest('.md-content'), shown];
