@@ -703,7 +703,7 @@ def test_page_gave_no_console_error_and_asked_no_other_host(visit):
     assert visit.offsite == [], "the page asked another host for something"
 
 
-def test_without_javascript_an_animation_shows_its_gif_and_not_its_still(
+def test_without_javascript_an_animation_shows_its_gif_and_an_explorable_its_start_frame(
     browser, site_url
 ):
     context = browser.new_context(
@@ -718,6 +718,16 @@ def test_without_javascript_an_animation_shows_its_gif_and_not_its_still(
             ".map(i => i.getAttribute('src'))"
         )
         assert shown and all(".gif#only-" in src for src in shown), shown
+        # an explorable shows its start frame, and no controls that could not work
+        page.goto(site_url + "learning-rate/", wait_until="networkidle")
+        figure = page.locator("figure.sgd-explorable").first
+        shown = figure.evaluate(
+            "f => [...f.querySelectorAll('img')].filter(i => i.checkVisibility() && i.naturalWidth > 0)"
+            ".map(i => i.getAttribute('src'))"
+        )
+        start = figure.locator("input[type=range]").first.get_attribute("value")
+        assert len(shown) == 1 and f"lr-explore-{start}-0-light.png" in shown[0], shown
+        assert not figure.locator(".sgd-explorable__controls").is_visible()
     finally:
         context.close()
 
@@ -803,6 +813,7 @@ def test_every_explorable_moves_by_mouse_and_keyboard_in_both_palettes_and_its_l
                 e = Explorable(v.page, figure)
                 figure.scroll_into_view_if_needed()
                 assert figure.locator(".sgd-explorable__controls").is_visible()
+                history = v.page.evaluate("history.length")
                 assert (
                     len(e.manifest["alt"])
                     == len(e.manifest["files"]["light"])
@@ -876,6 +887,9 @@ def test_every_explorable_moves_by_mouse_and_keyboard_in_both_palettes_and_its_l
                         state = e.state()
                         assert state[i] == target, (e.name, key, target, state)
                         e.expect(state, f"click on point {target} of {key}")
+                # moving the knobs rewrote the address rather than adding to the history: the
+                # back button leaves the page, as a reader expects, instead of undoing each move
+                assert v.page.evaluate("history.length") == history
                 # full size: the frame at its own width, in a box that scrolls sideways
                 full = figure.locator(".sgd-explorable__full")
                 full.click()
