@@ -83,3 +83,17 @@ def figure_names(output, figures_url):
             else:
                 bad.append(written)
     return names, bad
+
+
+def with_frames(names, figures_dir):
+    """`names`, and the frames every explorable's manifest among them lists (render.explorable):
+    the page shows one frame of each, and the reader's browser fetches the others."""
+    import json
+
+    frames = set(names)
+    for name in names:
+        path = figures_dir / name
+        if name.endswith(".json") and path.is_file():
+            for files in json.loads(path.read_text())["files"].values():
+                frames.update(f for f in files if NAME.fullmatch(f) and ".." not in f)
+    return frames
