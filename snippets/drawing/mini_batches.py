@@ -1626,7 +1626,7 @@ def bowl_explore_sentence(runs):
         edge = limit(mu, float(k))
         under, over = either_side(lrs, edge)
         parts.append(
-            f"μ = {mu:.2f}: {under:.3g} converges, {over:.3g} diverges ({edge:.4g})"
+            f"μ = {mu:.2f}, edge {edge:.4g}: {under:.3g} converges, {over:.3g} diverges"
         )
     (lr, mu), rate = best_state(runs)
     root = math.sqrt(k)
