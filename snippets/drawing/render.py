@@ -531,6 +531,29 @@ def _knob_html(name, knob, index):
     )
 
 
+def _blitter(fig, artists, update):
+    """A function from a state to its frame as a PIL RGB image, drawn as blit_frames draws: the
+    figure once, then only `artists`, set by `update(state)`, over a copy of the rest."""
+    for artist in artists:
+        artist.set_animated(True)
+    fig.canvas.draw()
+    fig.set_layout_engine("none")
+    background = fig.canvas.copy_from_bbox(fig.bbox)
+    size = fig.canvas.get_width_height()
+
+    def draw(state):
+        update(state)
+        fig.canvas.restore_region(background)
+        for artist in artists:
+            fig.draw_artist(artist)
+        rgba = Image.frombuffer(
+            "RGBA", size, fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1
+        )
+        return rgba.convert("RGB")
+
+    return draw
+
+
 def explorable(scene, knobs, *args, name, alt, caption=None, dpi=150, **kwargs):
     """Draw every combination of the knobs' values in both themes; return a figure the reader drives.
 
@@ -569,27 +592,27 @@ def explorable(scene, knobs, *args, name, alt, caption=None, dpi=150, **kwargs):
         size = _size(None, fig)
         fig.set_dpi(dpi)
         settle_layout(fig)
-        frames = blit_frames(fig, artists, update, states)
-        # one palette for all frames (the first, middle and last stacked), no dithering: a pixel
-        # keeps its colour from frame to frame, and PNG stores 64 colours in a byte each
-        sample = np.concatenate(
-            [frames[0], frames[len(frames) // 2], frames[-1]], axis=0
-        )
-        palette = Image.fromarray(sample).quantize(
-            colors=64, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE
+        draw = _blitter(fig, artists, update)
+        # one palette for all frames, from the first, middle and last stacked, and no dithering:
+        # a pixel keeps its colour from frame to frame; 128 colours keep grid lines grey
+        sample = [draw(states[j]) for j in (0, len(states) // 2, len(states) - 1)]
+        stack = Image.new("RGB", (sample[0].width, 3 * sample[0].height))
+        for k, image in enumerate(sample):
+            stack.paste(image, (0, k * image.height))
+        palette = stack.quantize(
+            colors=128, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE
         )
         files[theme] = []
-        for combo, frame in zip(combos, frames):
+        for combo, state in zip(combos, states):
             buf = io.BytesIO()
-            Image.fromarray(frame).quantize(
-                palette=palette, dither=Image.Dither.NONE
-            ).save(buf, format="PNG", compress_level=6)
+            draw(state).quantize(palette=palette, dither=Image.Dither.NONE).save(
+                buf, format="PNG", compress_level=6
+            )
             total += len(buf.getvalue())
             filename = f"{name}-{'-'.join(map(str, combo))}-{theme}.png"
             files[theme].append(_write(buf.getvalue(), filename)[len(FIGURES_URL) :])
-        if (
-            theme == "light"
-        ):  # where each knob's points lie in the image, from its top left
+        # where each knob's points lie in the image, from its top left
+        if theme == "light":
             for k in knobs:
                 if k.points is not None:
                     to_pixels = fig.axes[k.axes].transData.transform(np.array(k.points))
