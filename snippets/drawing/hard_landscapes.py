@@ -701,7 +701,7 @@ def explore_alt(runs, points):
         surface = state["surface"]
         kinds = [what for _, what in points[surface]]
         marked = [
-            f"{kinds.count(k)} {k if kinds.count(k) == 1 else plural}"
+            f"{kinds.count(k)} {POINT_NAMES[k] if kinds.count(k) == 1 else plural}"
             for k, plural in (
                 ("minimum", "minima"),
                 ("saddle", "saddle points"),
