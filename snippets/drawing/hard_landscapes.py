@@ -880,7 +880,9 @@ def explore_scene(runs, points, theme="light"):
         fig.add_artist(picture)
         moving = [picture, status]
         for _, lines, start in drawn.values():
-            moving += [a for pair in lines.values() for a in pair] + [start]
+            moving += [start] + [
+                a for pair in lines.values() for a in pair
+            ]  # ends over the start
 
         def update(state):
             surface, opt, i = state["surface"], state["optimiser"], state["start"]
