@@ -618,3 +618,287 @@ def test_in_the_valley_gd_ends_where_its_learning_rate_is_stable(races):
         hessian_by_differences(hl.rosenbrock_gradient, end).numpy()
     )[1]
     assert land.lrs["GD"] < 2 / h_max
+
+
+# ---------------------------------------------------------------------------------------------
+# The explorable: an optimiser and a start of the reader's choice
+
+
+def optim_by_backward(f, start, name, lr, steps):
+    """A run of torch.optim driven by backward() on f itself (autograd, not the hand-written
+    gradient): the reference for every run of the explorable."""
+    p = torch.tensor(start, dtype=F64, requires_grad=True)
+    opt = {
+        "GD": lambda: torch.optim.SGD([p], lr=lr),
+        "momentum": lambda: torch.optim.SGD([p], lr=lr, momentum=0.9),
+        "Adam": lambda: torch.optim.Adam([p], lr=lr),
+    }[name]()
+    path = [p.detach().clone()]
+    for _ in range(steps):
+        opt.zero_grad()
+        f(p).backward()
+        opt.step()
+        path.append(p.detach().clone())
+    return torch.stack(path)
+
+
+@pytest.fixture(scope="module")
+def explore():
+    runs = draw.explore_runs()
+    points = {name: draw.explore_points(name) for name in draw.EXPLORE_SURFACES}
+    return runs, points
+
+
+@pytest.fixture(scope="module")
+def by_backward():
+    """Every run of the explorable again, by the reference, with the race's settings."""
+    runs = {}
+    for name in draw.EXPLORE_SURFACES:
+        land = hl.LANDSCAPES[name]
+        for opt in draw.EXPLORE_OPTIMISERS:
+            for i, start in enumerate(draw.explore_starts(name)):
+                runs[name, opt, i] = optim_by_backward(
+                    land.f, start, opt, land.lrs[opt], land.steps
+                )
+    return runs
+
+
+def published_nearest(q):
+    gaps = [math.dist(q.tolist(), m) for m in PUBLISHED_MINIMA]
+    k = min(range(4), key=gaps.__getitem__)
+    return PUBLISHED_MINIMA[k], gaps[k]
+
+
+def test_the_explorable_runs_the_race_settings_from_nine_starts_on_a_grid(explore):
+    runs, _ = explore
+    assert len(runs) == 3 * 3 * 9 <= 300  # frames a palette
+    for name in draw.EXPLORE_SURFACES:
+        starts = draw.explore_starts(name)
+        (x0, x1), (y0, y1) = draw.EXPLORE_WINDOW[name]
+        assert x1 - x0 == y1 - y0  # square windows: one grid lies alike on all
+        assert len(set(starts)) == 9
+        assert all(x0 < x < x1 and y0 < y < y1 for x, y in starts)
+        for opt in draw.EXPLORE_OPTIMISERS:
+            for i, start in enumerate(starts):
+                path = runs[name, opt, i]
+                assert len(path) == hl.LANDSCAPES[name].steps + 1
+                assert path[0].tolist() == list(start)
+
+
+def test_every_run_of_the_explorable_is_torch_optim_driven_by_backward(
+    explore, by_backward
+):
+    runs, _ = explore
+    for key, path in runs.items():
+        ref = by_backward[key]
+        if key[0] == "saddle":  # they grow to 10⁶: compare relative to their size
+            assert_close(path, ref, rtol=1e-9, atol=1e-9)
+        else:
+            assert_close(path, ref, atol=1e-8)
+
+
+def test_the_explorables_marks_are_the_stationary_points_and_kinds_of_each_surface(
+    explore,
+):
+    _, points = explore
+    (q,) = points["saddle"]
+    assert q[1] == "saddle" and q[0].abs().max() < 1e-12
+    (q,) = points["Rosenbrock"]
+    assert q[1] == "minimum" and (q[0] - 1).abs().max() < 1e-9
+    kinds = [what for _, what in points["Himmelblau"]]
+    assert (kinds.count("minimum"), kinds.count("saddle"), kinds.count("maximum")) == (
+        4,
+        4,
+        1,
+    )
+    for p, what in points[
+        "Himmelblau"
+    ]:  # each kind from numpy's eigenvalues of differences
+        values = np.linalg.eigvalsh(
+            hessian_by_differences(hl.himmelblau_gradient, p).numpy()
+        )
+        expected = {2: "minimum", 0: "maximum", 1: "saddle"}[int((values > 0).sum())]
+        assert what == expected
+
+
+def test_on_himmelblau_each_start_ends_in_the_minimum_the_explorable_says(
+    explore, by_backward
+):
+    runs, points = explore
+    newton_minima = [q for q, what in points["Himmelblau"] if what == "minimum"]
+    for opt in draw.EXPLORE_OPTIMISERS:
+        for i in range(9):
+            end = by_backward["Himmelblau", opt, i][-1]
+            where, gap = published_nearest(end)
+            assert (
+                gap < draw.EXPLORE_NEAR
+            )  # the reference run ends at a published minimum
+            k = draw.explore_minimum(runs["Himmelblau", opt, i], points["Himmelblau"])
+            assert_close(newton_minima[k], torch.tensor(where, dtype=F64), atol=1e-6)
+            status = draw.explore_status(
+                {"surface": "Himmelblau", "optimiser": opt, "start": i}, runs, points
+            )
+            assert (
+                f"ends at the minimum {draw.point_text(newton_minima[k], 2)}" in status
+            )
+
+
+def test_on_himmelblau_adam_agrees_with_gd_and_momentum_differs_where_the_page_says(
+    explore, by_backward
+):
+    runs, points = explore
+    ends = {
+        opt: [
+            published_nearest(by_backward["Himmelblau", opt, i][-1])[0]
+            for i in range(9)
+        ]
+        for opt in draw.EXPLORE_OPTIMISERS
+    }
+    assert ends["Adam"] == ends["GD"]
+    moved = [
+        draw.EXPLORE_PLACES[i] for i in range(9) if ends["momentum"][i] != ends["GD"][i]
+    ]
+    assert 0 < len(moved) < 9
+    text = draw.explore_sentences(runs, points)["Himmelblau"]
+    assert "all 27 runs end at a minimum" in text
+    assert "same one as GD from all 9 starts" in text
+    assert f"another from {len(moved)}: the {draw._and(moved)}." in text
+    # from the left GD goes down to the minimum below; momentum overshoots to the one above
+    assert (
+        ends["GD"][3] == PUBLISHED_MINIMA[2]
+        and ends["momentum"][3] == PUBLISHED_MINIMA[1]
+    )
+
+
+def test_on_the_saddle_the_stable_line_holds_every_optimiser_and_the_rest_escape(
+    explore,
+):
+    runs, points = explore
+    lr = hl.LANDSCAPES["saddle"].lrs["GD"]
+    t = torch.arange(hl.LANDSCAPES["saddle"].steps + 1, dtype=F64)
+    for i, (x0, y0) in enumerate(draw.explore_starts("saddle")):
+        gd = runs["saddle", "GD", i]  # closed form: x (1 - lr)^t, y (1 + lr)^t
+        assert_close(gd[:, 0], x0 * (1 - lr) ** t, rtol=1e-10, atol=1e-300)
+        assert_close(gd[:, 1], y0 * (1 + lr) ** t, rtol=1e-10, atol=1e-300)
+        for opt in draw.EXPLORE_OPTIMISERS:
+            path = runs["saddle", opt, i]
+            if y0 == 0:
+                assert (path[:, 1] == 0).all() and path[-1].norm() < draw.EXPLORE_NEAR
+                assert hl.kind(hl.saddle, path[-1]) == "saddle"
+            else:
+                assert path[-1, 1].abs() > draw.EXPLORE_WINDOW["saddle"][1][1]
+    assert sum(y == 0 for _, y in draw.explore_starts("saddle")) == 3
+    middle = draw.EXPLORE_PLACES.index("middle")
+    for opt in draw.EXPLORE_OPTIMISERS:  # from the saddle point itself nothing moves
+        assert (runs["saddle", opt, middle] == 0).all()
+    state = {"surface": "saddle", "optimiser": "Adam", "start": middle}
+    assert "stays at the saddle point" in draw.explore_status(state, runs, points)
+    text = draw.explore_sentences(runs, points)["saddle"]
+    assert "no optimiser ever leaves it, and every run ends at the saddle point" in text
+    smallest = min(
+        runs["saddle", o, i][-1, 1].abs().item()
+        for o in draw.EXPLORE_OPTIMISERS
+        for i in range(9)
+        if i not in (3, 4, 5)
+    )
+    assert f"|y| = {smallest:.3g} or more" in text
+
+
+def test_in_rosenbrocks_valley_no_run_reaches_the_minimum_and_the_closest_is_named(
+    explore, by_backward
+):
+    runs, points = explore
+    gaps = {
+        key: (path[-1] - 1).norm().item()
+        for key, path in by_backward.items()
+        if key[0] == "Rosenbrock"
+    }
+    assert len(gaps) == 27 and min(gaps.values()) > draw.EXPLORE_NEAR
+    best = min(gaps, key=gaps.get)
+    text = draw.explore_sentences(runs, points)["Rosenbrock"]
+    assert "none of the 27 runs ends within" in text
+    assert (
+        f"the closest, {best[1]} from the {draw.EXPLORE_PLACES[best[2]]}, ends {gaps[best]:.2f}"
+        in text
+    )
+
+
+def test_explore_end_names_what_the_run_did():
+    points = [(torch.zeros(2, dtype=F64), "saddle")]
+    path = torch.tensor([[2.0, 0.0], [0.01, 0.0]], dtype=F64)
+    assert draw.explore_end("saddle", path, points).startswith(
+        "ends at the saddle point (0.00, 0.00)"
+    )
+    path = torch.tensor([[2.0, 1.0], [1.0, 1.5]], dtype=F64)
+    assert draw.explore_end("saddle", path, points) == (
+        "ends at (1.00, 1.50), f = −0.625, 1.80 from the saddle point"
+    )
+    path = torch.tensor([[2.0, 1.0], [0.0, 4096.8]], dtype=F64)
+    assert draw.explore_end("saddle", path, points).startswith(
+        "leaves the window and ends at (0, 4.1 × 10³)"
+    )
+    path = torch.tensor([[2.0, 1.0], [math.inf, math.nan]], dtype=F64)
+    assert draw.explore_end("saddle", path, points).startswith("diverges")
+    path = torch.zeros(3, 2, dtype=F64)
+    assert draw.explore_end("saddle", path, points).startswith(
+        "stays at the saddle point"
+    )
+
+
+def test_the_explorables_alt_texts_carry_each_states_numbers(explore, by_backward):
+    runs, points = explore
+    alt = draw.explore_alt(runs, points)
+    for name, opt, i in [
+        ("Himmelblau", "momentum", 3),
+        ("Rosenbrock", "GD", 0),
+        ("saddle", "Adam", 8),
+    ]:
+        text = alt({"surface": name, "optimiser": opt, "start": i})
+        land = hl.LANDSCAPES[name]
+        x, y = draw.explore_starts(name)[i]
+        assert f"{opt}, lr = {land.lrs[opt]:g}, {land.steps} steps from " in text
+        assert draw.minus(f"({x:g}, {y:g})") in text
+        end = by_backward[name, opt, i][-1]
+        if name == "Himmelblau":
+            where = torch.tensor(published_nearest(end)[0], dtype=F64)
+            assert f"ends at the minimum {draw.point_text(where, 2)}" in text
+            assert "4 minima, 4 saddle points and 1 maximum marked" in text
+        elif name == "Rosenbrock":
+            assert f"ends at {draw.point_text(end, 2)}" in text
+            assert f"{(end - 1).norm().item():.2f} from the minimum" in text
+        else:
+            assert (
+                "leaves the window" in text
+                and draw.minus(f"{end[1].item():.3g}") in text
+            )
+            assert "its 1 saddle point marked" in text
+    assert (
+        len({alt(dict(zip(("surface", "optimiser", "start"), key))) for key in runs})
+        == 81
+    )
+
+
+def test_the_explorable_draws_its_states_in_both_themes_and_clicks_find_the_starts(
+    explore,
+):
+    runs, points = explore
+    states = [
+        {"surface": s, "optimiser": "momentum", "start": 3}
+        for s in draw.EXPLORE_SURFACES
+    ]
+    for theme in render.THEMES:
+        fig, artists, update = draw.explore_scene(runs, points, theme=theme)
+        frames = render.blit_frames(fig, artists, update, states + states[:1])
+        assert frames[0].shape == (680, 600, 3)
+        assert not np.array_equal(
+            frames[0], frames[1]
+        )  # another surface, another picture
+        assert np.array_equal(frames[0], frames[3])  # a state is drawn alike every time
+        # one grid of starts: start i is the same pixel on every surface's axes, so the
+        # knob's points (in the first axes' data coordinates) pick the right start on each
+        knob = {k.key: k for k in draw.explore_knobs()}["start"]
+        at = fig.axes[knob.axes].transData.transform(np.array(knob.points))
+        for ax, name in zip(fig.axes, draw.EXPLORE_SURFACES):
+            assert ax.get_title(loc="left") == draw.SURFACE_TITLES[name]
+            mine = ax.transData.transform(np.array(draw.explore_starts(name)))
+            assert np.abs(mine - at).max() < 0.5  # pixels

@@ -5,10 +5,13 @@ and sentences, the settings the page runs with, and what the checks say about a 
 Tested in tests/test_hard_landscapes.py (with the lesson it draws).
 """
 
+import html
 import math
 
 import numpy as np
 import torch
+from matplotlib.artist import Artist
+from matplotlib.lines import Line2D
 
 from snippets import hard_landscapes as hl
 from snippets.drawing import render
@@ -576,6 +579,368 @@ def basins_sentence(xs, minima, index, distance):
         + f". For {not_nearest(xs, minima, index):.1%} of the starts, the minimum reached is not "
         "the one nearest to the start."
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Explore: an optimiser from a start of the reader's choice
+
+EXPLORE_SURFACES = ("saddle", "Rosenbrock", "Himmelblau")
+EXPLORE_OPTIMISERS = ("GD", "momentum", "Adam")
+# each surface's window, all squares, so that one grid of starts lies at the same place on each
+EXPLORE_WINDOW = {
+    "saddle": ((-2.5, 2.5), (-2.5, 2.5)),
+    "Rosenbrock": ((-2.0, 2.0), (-1.0, 3.0)),
+    "Himmelblau": ((-5.0, 5.0), (-5.0, 5.0)),
+}
+EXPLORE_ACROSS = (
+    0.1,
+    0.5,
+    0.9,
+)  # where the starts lie across each window: a 3 x 3 grid
+EXPLORE_PLACES = (
+    "top left", "top", "top right",
+    "left", "middle", "right",
+    "bottom left", "bottom", "bottom right",
+)  # fmt: skip
+EXPLORE_NEAR = 0.05  # a run that ends this close to a stationary point has reached it
+EXPLORE_DPI = 100
+SURFACE_NAMES = {
+    "saddle": "the saddle (x² − y²) / 2",
+    "Rosenbrock": "Rosenbrock's function",
+    "Himmelblau": "Himmelblau's function",
+}
+SURFACE_TITLES = {
+    "saddle": "The saddle",
+    "Rosenbrock": "Rosenbrock's valley",
+    "Himmelblau": "Himmelblau's four minima",
+}
+
+
+def explore_starts(surface):
+    """The nine starts on `surface`: the grid EXPLORE_ACROSS of its window, row by row from the top."""
+    (x0, x1), (y0, y1) = EXPLORE_WINDOW[surface]
+    return [
+        (round(x0 + u * (x1 - x0), 6), round(y0 + v * (y1 - y0), 6))
+        for v in reversed(EXPLORE_ACROSS)
+        for u in EXPLORE_ACROSS
+    ]
+
+
+def explore_points(surface):
+    """The stationary points of `surface` that Newton's method finds from the page's starts."""
+    if surface == "Himmelblau":
+        return himmelblau_points()
+    f, gradient = SURFACES[surface]
+    return hl.stationary_points(f, gradient, NEWTON_STARTS)
+
+
+def explore_runs():
+    """Every run of the explorable, with the race's settings: {(surface, optimiser, start): path}."""
+    runs = {}
+    for surface in EXPLORE_SURFACES:
+        land = hl.LANDSCAPES[surface]
+        for opt in EXPLORE_OPTIMISERS:
+            for i, start in enumerate(explore_starts(surface)):
+                path = hl.descend(land.gradient, start, opt, land.lrs[opt], land.steps)
+                runs[surface, opt, i] = path
+    return runs
+
+
+def explore_end(surface, path, points):
+    """Where a run ends, in words: the stationary point it reached, or where it got to."""
+    end = path[-1]
+    f = hl.LANDSCAPES[surface].f(end).item()
+    if not torch.isfinite(end).all():
+        return "diverges: its path grows to inf"
+    q, what = min(points, key=lambda pk: (pk[0] - end).norm().item())
+    distance = (q - end).norm().item()
+    if (path - q).norm(dim=1).max() == 0:
+        return f"stays at the {POINT_NAMES[what]}: the gradient is zero there"
+    if distance < EXPLORE_NEAR:
+        return f"ends at the {POINT_NAMES[what]} {point_text(q, 2)}, f = {_value(f)}"
+    (x0, x1), (y0, y1) = EXPLORE_WINDOW[surface]
+    if not (x0 <= end[0] <= x1 and y0 <= end[1] <= y1):
+        return f"leaves the window and ends at {_far(end)}, f = {_value(f)}"
+    return (
+        f"ends at {point_text(end, 2)}, f = {_value(f)}, {distance:.2f} from the "
+        f"{POINT_NAMES[what]}"
+    )
+
+
+POINT_NAMES = {"minimum": "minimum", "saddle": "saddle point", "maximum": "maximum"}
+
+
+def _value(v):
+    """f as the status line writes it: 3 digits, or powers of ten when very small or large."""
+    return sci(v) if (v and abs(v) < 1e-3) or abs(v) >= 1e4 else minus(f"{v:.3g}")
+
+
+def _far(p):
+    return minus(
+        "("
+        + ", ".join(f"{t:.3g}" if abs(t) < 1e3 else sci(t) for t in p.tolist())
+        + ")"
+    )
+
+
+def explore_status(state, runs, points):
+    """The two lines above the figure: the run chosen, and where it ends."""
+    surface, opt, i = state["surface"], state["optimiser"], state["start"]
+    land = hl.LANDSCAPES[surface]
+    start = minus("({:g}, {:g})".format(*explore_starts(surface)[i]))
+    return (
+        f"{opt}, lr = {land.lrs[opt]:g}, {land.steps} steps from {start}:\n"
+        + explore_end(surface, runs[surface, opt, i], points[surface])
+    )
+
+
+def explore_alt(runs, points):
+    """The alt text of each state, from its run."""
+
+    def alt(state):
+        surface = state["surface"]
+        kinds = [what for _, what in points[surface]]
+        marked = [
+            f"{kinds.count(k)} {POINT_NAMES[k] if kinds.count(k) == 1 else plural}"
+            for k, plural in (
+                ("minimum", "minima"),
+                ("saddle", "saddle points"),
+                ("maximum", "maxima"),
+            )
+            if k in kinds
+        ]
+        marked = ", ".join(marked[:-1]) + " and " * (len(marked) > 1) + marked[-1]
+        return (
+            f"Contours of {SURFACE_NAMES[surface]}, with its {marked} marked and nine starts to "
+            "choose from. "
+            + explore_status(state, runs, points).replace("\n", " ")
+            + "."
+        )
+
+    return alt
+
+
+def explore_caption():
+    lrs = "; ".join(
+        f"{name}: "
+        + ", ".join(
+            f"{opt} {hl.LANDSCAPES[name].lrs[opt]:g}" for opt in EXPLORE_OPTIMISERS
+        )
+        for name in EXPLORE_SURFACES
+    )
+    return (
+        "Choose a surface, an optimiser and a start (a button, or a click on one of the circles): "
+        "the path runs from the square to the dot, with the race's learning rates and steps "
+        f"({lrs}; momentum 0.9). Stars mark the minima, crosses the saddle points and the "
+        "triangle the maximum, as Newton's method and the Hessian's eigenvalues found them."
+    )
+
+
+def explore_minimum(path, points):
+    """The index of the minimum a run ends at (within EXPLORE_NEAR), or None."""
+    mins = [q for q, what in points if what == "minimum"]
+    gaps = [(q - path[-1]).norm().item() for q in mins]
+    k = min(range(len(mins)), key=gaps.__getitem__)
+    return k if gaps[k] < EXPLORE_NEAR else None
+
+
+def explore_sentences(runs, points):
+    """What the explorable shows, surface by surface, from its runs."""
+    n = len(EXPLORE_PLACES)
+    ends = {
+        opt: [
+            explore_minimum(runs["Himmelblau", opt, i], points["Himmelblau"])
+            for i in range(n)
+        ]
+        for opt in EXPLORE_OPTIMISERS
+    }
+    reached = sum(k is not None for e in ends.values() for k in e)
+    same = [i for i in range(n) if ends["Adam"][i] == ends["GD"][i]]
+    moved = [i for i in range(n) if ends["momentum"][i] != ends["GD"][i]]
+    himmelblau = (
+        f"On Himmelblau's function, {_of(reached, len(runs) // 3)} runs end at a minimum. Adam "
+        f"ends in the same one as GD from {_of(len(same), n)} starts; momentum, which keeps its "
+        f"speed and overshoots, ends in another from {len(moved)}: the "
+        + _and([EXPLORE_PLACES[i] for i in moved])
+        + "."
+    )
+    line = [i for i, (_, y) in enumerate(explore_starts("saddle")) if y == 0]
+    off = [i for i in range(n) if i not in line]
+    on_line = [runs["saddle", opt, i] for opt in EXPLORE_OPTIMISERS for i in line]
+    stay = all((path[:, 1] == 0).all() for path in on_line)
+    home = all(path[-1].norm() < EXPLORE_NEAR for path in on_line)
+    lim = EXPLORE_WINDOW["saddle"][1][1]
+    escape = min(
+        runs["saddle", opt, i][-1, 1].abs().item()
+        for opt in EXPLORE_OPTIMISERS
+        for i in off
+    )
+    saddle = (
+        f"On the saddle, the {len(line)} starts of the middle row lie on its stable line: from "
+        f"them {'no optimiser ever leaves it' if stay else 'an optimiser leaves it'}, and "
+        f"{'every' if home else 'not every'} run ends at the saddle point. From the other "
+        f"{len(off)}, every run ends at |y| = {escape:.3g} or more, out of the window, which "
+        f"stops at {lim:g}."
+    )
+    minimum = torch.tensor([1.0, 1.0], dtype=F64)
+    gaps = {
+        key: (path[-1] - minimum).norm().item()
+        for key, path in runs.items()
+        if key[0] == "Rosenbrock"
+    }
+    best = min(gaps, key=gaps.get)
+    near = sum(g < EXPLORE_NEAR for g in gaps.values())
+    rosenbrock = (
+        f"In Rosenbrock's valley, {'none' if near == 0 else near} of the {len(gaps)} runs "
+        f"{'ends' if near < 2 else 'end'} within {EXPLORE_NEAR:g} of the minimum (1, 1) in "
+        f"{hl.LANDSCAPES['Rosenbrock'].steps} steps; the closest, {best[1]} from the "
+        f"{EXPLORE_PLACES[best[2]]}, ends {gaps[best]:.2f} from it."
+    )
+    return {"saddle": saddle, "Rosenbrock": rosenbrock, "Himmelblau": himmelblau}
+
+
+def explore_list(sentences):
+    """The sentences as an HTML list (the block that prints them prints the figure's HTML too)."""
+    items = "".join(f"<li>{html.escape(line)}</li>" for line in sentences.values())
+    return f"<ul>{items}</ul>"
+
+
+def _of(k, n):
+    return f"all {n}" if k == n else f"{k} of the {n}"
+
+
+def _and(words):
+    return ", ".join(words[:-1]) + " and " * (len(words) > 1) + words[-1]
+
+
+def explore_knobs():
+    """The explorable's three knobs; a click on the figure picks the nearest start."""
+    return [
+        render.Knob("surface", "Surface", EXPLORE_SURFACES, kind="buttons", start=2,
+                    labels=tuple(SURFACE_TITLES[s] for s in EXPLORE_SURFACES)),
+        render.Knob("optimiser", "Optimiser", EXPLORE_OPTIMISERS, kind="buttons"),
+        render.Knob("start", "Start", tuple(range(len(EXPLORE_PLACES))), kind="buttons",
+                    labels=EXPLORE_PLACES, start=3, points=explore_starts(EXPLORE_SURFACES[0])),
+    ]  # fmt: skip
+
+
+def explore_scene(runs, points, theme="light"):
+    """The explorable's figure: each surface's contours and marks drawn once into a picture, the
+    chosen run's path, start, end and status drawn over it (render.explorable's scene)."""
+    marks = {"minimum": ("*", 15), "saddle": ("X", 10), "maximum": ("^", 10)}
+    with render.themed(theme) as p:
+        fig = render.new_figure(6.0, 6.8)
+        fig.set_dpi(EXPLORE_DPI)
+        status = fig.suptitle(" \n ", ha="left", x=0.02, fontsize=11, linespacing=1.4)
+        drawn = {}
+        for surface in EXPLORE_SURFACES:
+            ax = fig.add_subplot(
+                1, 1, 1
+            )  # every surface's axes in one place: one grid of starts
+            _explore_contours(ax, surface, p)
+            for what, (marker, size) in marks.items():
+                pts = [q.tolist() for q, k in points[surface] if k == what]
+                if pts:
+                    ax.plot(
+                        *zip(*pts), marker, color=p["fg"], ms=size, ls="none", zorder=5
+                    )
+            ax.plot(*zip(*explore_starts(surface)), "o", mfc="none", mec=p["fg"], ms=9,
+                    ls="none", zorder=4)  # fmt: skip
+            ax.set_title(SURFACE_TITLES[surface], fontsize=11, loc="left")
+            lines = {}
+            for opt in EXPLORE_OPTIMISERS:
+                color = p["role"][ROLE[opt]]
+                (path,) = ax.plot([], [], DASH[opt], color=color, lw=2, zorder=3)
+                (end,) = ax.plot([], [], "o", color=color, mec=p["fg"], ms=9, zorder=6)
+                lines[opt] = (path, end)
+            (start,) = ax.plot([], [], "s", color=p["fg"], ms=8, zorder=6)
+            drawn[surface] = (ax, lines, start)
+        handles = [
+            matplotlib_line(p["fg"], "s", "start"),
+            matplotlib_line(p["fg"], "o", "other starts", hollow=True),
+            matplotlib_line(p["fg"], "*", "minimum"),
+            matplotlib_line(p["fg"], "X", "saddle"),
+            matplotlib_line(p["fg"], "^", "maximum"),
+        ]
+        fig.legend(handles=handles, loc="outside lower center", ncols=5, fontsize=11,
+                   handletextpad=0.2, columnspacing=0.9)  # fmt: skip
+        render.settle_layout(fig)
+        # each surface drawn once, alone, as a picture of the whole figure; the frames show one
+        pictures = {}
+        for surface, (ax, _, _) in drawn.items():
+            for other, _, _ in drawn.values():
+                other.set_visible(other is ax)
+            status.set_visible(False)
+            fig.canvas.draw()
+            pictures[surface] = np.asarray(fig.canvas.buffer_rgba()).copy()
+        for ax, _, _ in drawn.values():
+            ax.set_visible(False)
+        status.set_visible(True)
+        picture = Picture(pictures[EXPLORE_SURFACES[0]])
+        fig.add_artist(picture)
+        moving = [picture, status]
+        for _, lines, start in drawn.values():
+            moving += [start] + [
+                a for pair in lines.values() for a in pair
+            ]  # ends over the start
+
+        def update(state):
+            surface, opt, i = state["surface"], state["optimiser"], state["start"]
+            picture.pixels = pictures[surface]
+            for name, (_, lines, start) in drawn.items():
+                for key, (path, end) in lines.items():
+                    shown = name == surface and key == opt
+                    path.set_visible(shown)
+                    end.set_visible(shown)
+                start.set_visible(name == surface)
+            run = runs[surface, opt, i].numpy()
+            path, end = drawn[surface][1][opt]
+            path.set_data(run[:, 0], run[:, 1])
+            end.set_data(run[-1:, 0], run[-1:, 1])
+            drawn[surface][2].set_data(run[:1, 0], run[:1, 1])
+            status.set_text(explore_status(state, runs, points))
+
+        return fig, moving, update
+
+
+class Picture(Artist):
+    """Pixels of the figure's own size, drawn as they are (no resampling, unlike figimage)."""
+
+    def __init__(self, pixels):
+        super().__init__()
+        self.pixels = pixels
+
+    def draw(self, renderer):
+        gc = renderer.new_gc()
+        renderer.draw_image(gc, 0, 0, self.pixels[::-1])  # rows from the bottom up
+        gc.restore()
+
+
+def matplotlib_line(color, marker, label, hollow=False):
+    """A legend entry: a marker alone."""
+    face = "none" if hollow else color
+    return Line2D(
+        [], [], color=color, marker=marker, mfc=face, ls="none", ms=9, label=label
+    )
+
+
+def _explore_contours(ax, surface, p, n=121):
+    (x0, x1), (y0, y1) = EXPLORE_WINDOW[surface]
+    xs = torch.linspace(x0, x1, n, dtype=F64)
+    ys = torch.linspace(y0, y1, n, dtype=F64)
+    z = SURFACES[surface][0](torch.stack(torch.meshgrid(xs, ys, indexing="xy"))).numpy()
+    if surface == "saddle":
+        levels = np.linspace(z.min(), z.max(), 15)
+    else:
+        z, levels = np.log10(z + 1e-3), np.linspace(-1, math.log10(z.max()), 14)
+    ax.contour(xs.numpy(), ys.numpy(), z, levels=levels, colors=p["muted"], linewidths=0.7,
+               alpha=0.7, negative_linestyles="solid")  # fmt: skip
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    ax.grid(False)
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
 
 
 # ---------------------------------------------------------------------------------------------
