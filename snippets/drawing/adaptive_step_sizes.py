@@ -738,7 +738,12 @@ def whole_program_sentence():
 # ---------------------------------------------------------------------------------------------
 # Explore: one update, stepped through
 
-EXPLORE = ("SGD", "momentum", "RMSprop", "Adam")  # the race's, at the race's learning rates
+EXPLORE = (
+    "SGD",
+    "momentum",
+    "RMSprop",
+    "Adam",
+)  # the race's, at the race's learning rates
 EXPLORE_STEPS = 30
 EXPLORE_ROWS = ("g", "m", "v", "step")
 
@@ -790,7 +795,9 @@ def update_knobs():
             "step",
             "Update",
             tuple(range(1, EXPLORE_STEPS + 1)),
-            labels=[f"update {t} of {EXPLORE_STEPS}" for t in range(1, EXPLORE_STEPS + 1)],
+            labels=[
+                f"update {t} of {EXPLORE_STEPS}" for t in range(1, EXPLORE_STEPS + 1)
+            ],
             kind="steps",
         ),
     ]
@@ -806,7 +813,9 @@ ROW_NAMES = {
 
 def _number(value):
     """A number for the bars: three digits, or two and a power of ten where it is tiny."""
-    return numbers.minus(f"{value:.3g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2g}")
+    return numbers.minus(
+        f"{value:.3g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2g}"
+    )
 
 
 def _shown(update, row):
@@ -857,15 +866,13 @@ def update_scene(runs, theme="light"):
         rows = len(EXPLORE_ROWS)
         colors = (p["role"]["path"], p["role"]["second"])
         bars, values, absent = [], [], []
-        for r, row in enumerate(EXPLORE_ROWS):
+        for r in range(len(EXPLORE_ROWS)):
             y0 = rows - 1 - r
             for k in range(2):
                 yk = y0 + (0.17 if k == 0 else -0.17)
                 (bar,) = ax_bars.barh(yk, 0, height=0.3, color=colors[k])
                 bars.append(bar)
-                values.append(
-                    ax_bars.text(1.08, yk, "", va="center", ha="left")
-                )
+                values.append(ax_bars.text(1.08, yk, "", va="center", ha="left"))
             absent.append(
                 ax_bars.text(0.08, y0, "", va="center", ha="left", color=p["muted"])
             )

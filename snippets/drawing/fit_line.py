@@ -13,7 +13,12 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from snippets import fit_line
 from snippets.drawing import render
-from snippets.drawing.line_problem import draw_contours, least_squares, line_label, losses
+from snippets.drawing.line_problem import (
+    draw_contours,
+    least_squares,
+    line_label,
+    losses,
+)
 from snippets.drawing.numbers import fixed
 from snippets.drawing.tables import refusals
 
@@ -303,9 +308,7 @@ def explore_scene(x, y, runs, theme="light"):
         (start_line,) = ax_fit.plot(
             [], [], "--", color=p["role"]["wrong"], lw=1.4, zorder=3, label="start"
         )
-        (line,) = ax_fit.plot(
-            [], [], color=p["role"]["path"], zorder=4, label="now"
-        )
+        (line,) = ax_fit.plot([], [], color=p["role"]["path"], zorder=4, label="now")
         ax_fit.set_xlim(-1.05, 1.05)
         ax_fit.set_ylim(-5.5, 7.5)
         ax_fit.set_xlabel("x")
