@@ -832,7 +832,7 @@ def update_scene(runs, theme="light"):
     x, y, _, best, _ = problem()
     names = ("slope a₁", "intercept a₂")
     with render.themed(theme) as p:
-        fig = render.new_figure(7.0, 3.6)
+        fig = render.new_figure(7.0, 3.8)
         ax_path, ax_bars = fig.subplots(1, 2, width_ratios=[1, 1.1])
         draw_contours(ax_path, x, y, (-1.3, 1.3), (0.6, 3.2), p, n=81, levels=12)
         ax_path.plot(
@@ -843,7 +843,7 @@ def update_scene(runs, theme="light"):
         (ball,) = ax_path.plot(
             [], [], "o", color=p["role"]["path"], ms=7, mec=p["fg"], zorder=6
         )
-        arrows = [  # the step, and over it the direction of -g
+        arrows = [  # the direction of -g, wide, and over it the step, narrow
             ax_path.quiver(
                 *A0,
                 0,
@@ -855,13 +855,13 @@ def update_scene(runs, theme="light"):
                 width=width,
                 zorder=7,
             )
-            for color, width in ((p["fg"], 0.014), (p["role"]["answer"], 0.008))
+            for color, width in ((p["role"]["answer"], 0.016), (p["fg"], 0.007))
         ]
         ax_path.set_xlabel("slope $a_1$")
         ax_path.set_ylabel("intercept $a_2$")
         ax_path.plot([], [], color=p["role"]["answer"], lw=3, label="−g, its direction")
         ax_path.plot([], [], color=p["fg"], lw=3, label="the step")
-        ax_path.legend(loc="upper left", fontsize=9, handlelength=1.2)
+        ax_path.legend(loc="upper left", handlelength=1.2)
 
         rows = len(EXPLORE_ROWS)
         colors = (p["role"]["path"], p["role"]["second"])
@@ -889,9 +889,7 @@ def update_scene(runs, theme="light"):
         ax_bars.set_xlabel("each row drawn to its larger number", loc="left")
         for k in range(2):
             ax_bars.plot([], [], "s", color=colors[k], ms=8, label=names[k])
-        ax_bars.legend(
-            loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2, fontsize=9
-        )
+        ax_bars.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2)
         title = fig.suptitle(" ")
 
         def update(state):
@@ -904,7 +902,7 @@ def update_scene(runs, theme="light"):
             g, step = now["g"], now["step"]
             # the direction only: -g to scale would leave the axes (no arrow at round-off)
             direction = -0.35 * g / g.norm() if g.norm() > 1e-10 else 0 * g
-            for arrow, (u, v) in zip(arrows, (step.tolist(), direction.tolist())):
+            for arrow, (u, v) in zip(arrows, (direction.tolist(), step.tolist())):
                 arrow.set_offsets([path[-1]])
                 arrow.set_UVC(u, v)
             for r, row in enumerate(EXPLORE_ROWS):

@@ -303,7 +303,7 @@ def explore_scene(x, y, runs, theme="light"):
             color=p["role"]["answer"],
             lw=2.2,
             zorder=3,
-            label="least squares",
+            label=f"least squares: loss {floor:.3f}",
         )
         (start_line,) = ax_fit.plot(
             [], [], "--", color=p["role"]["wrong"], lw=1.4, zorder=3, label="start"
@@ -313,7 +313,7 @@ def explore_scene(x, y, runs, theme="light"):
         ax_fit.set_ylim(-5.5, 7.5)
         ax_fit.set_xlabel("x")
         ax_fit.set_ylabel("y")
-        ax_fit.legend(loc="upper left", fontsize=9, handlelength=1.6)
+        ax_fit.legend(loc="upper left", handlelength=1.6)
         a1_lim = (START_SLOPES[0] - 0.6, START_SLOPES[-1] + 0.6)
         a2_lim = (START_INTERCEPTS[0] - 0.6, START_INTERCEPTS[-1] + 0.6)
         draw_contours(ax_loss, x, y, a1_lim, a2_lim, p, n=81, levels=12)
@@ -338,9 +338,7 @@ def explore_scene(x, y, runs, theme="light"):
             mark.set_data(path[:1, 0], path[:1, 1])
             trail.set_data(path[: t + 1, 0], path[: t + 1, 1])
             ball.set_data([a[0]], [a[1]])
-            title.set_text(
-                f"step {t}: loss {loss[start][t]:.3f} (least squares: {floor:.3f})"
-            )
+            title.set_text(f"step {t}: loss {loss[start][t]:.3f}")
 
     return fig, [start_line, line, mark, trail, ball, title], update
 
