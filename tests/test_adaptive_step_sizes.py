@@ -544,6 +544,9 @@ def test_the_drawn_step_follows_from_the_drawn_state_by_the_optimizers_rule(
             rule = -lr * u["g"]
         elif name == "momentum":
             rule = -lr * u["m"]
+            # the velocity itself, from scratch: mu times the last one, plus the gradient
+            last = updates[name][t - 2]["m"] if t > 1 else torch.zeros(2, dtype=F64)
+            assert_close(u["m"], draw.MU * last + u["g"], rtol=1e-12, atol=1e-12)
         elif name == "RMSprop":
             rule = -lr * u["g"] / (u["v"].sqrt() + 1e-8)
         else:

@@ -929,10 +929,10 @@ def update_caption():
     return (
         f"The race's first {EXPLORE_STEPS} updates on the line with its input scaled by "
         f"{SCALE:g}, at the race's learning rates. Left: the path so far on the loss's contour "
-        f"lines, the update's step (dark arrow) and the direction of −g (green). Right: the "
-        f"update's gradient, the state the optimizer keeps after it (momentum's velocity or "
-        f"Adam's m, and the root of v) and the step, for each parameter; each row is drawn to "
-        f"its larger number, so the bars compare the slope with the intercept."
+        f"lines, the update's step (the narrow arrow) over the direction of −g (the wide green "
+        f"one). Right: the update's gradient, what the optimizer keeps after it (momentum's "
+        f"velocity or Adam's m, and the root of v) and the step, for each parameter; each row "
+        f"is drawn to its larger number, so the bars compare the slope with the intercept."
     )
 
 
