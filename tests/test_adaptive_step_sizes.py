@@ -623,3 +623,11 @@ def test_the_explorable_has_a_frame_per_optimizer_and_update_in_both_themes(upda
         ]
         frames = render.blit_frames(fig, artists, update, states)
         assert not (frames[0] == frames[1]).all() and not (frames[1] == frames[2]).all()
+
+
+@pytest.mark.parametrize("name", draw.EXPLORE)
+def test_the_explorable_steps_through_the_races_own_runs(updates, name):
+    run = updates[name]
+    drawn = torch.stack([u["a"] for u in run] + [run[-1]["a"] + run[-1]["step"]])
+    race = draw.race_run(name)[: draw.EXPLORE_STEPS + 1]
+    assert_close(drawn, race, atol=1e-12)

@@ -451,3 +451,10 @@ def test_the_explorable_draws_every_state_in_both_themes(explore):
         assert all(f.shape == frames[0].shape for f in frames)
         assert not np.array_equal(frames[0], frames[1])
         assert not np.array_equal(frames[1], frames[2])
+
+
+def test_every_path_of_the_explorable_is_torch_optim_sgds_from_its_start(explore):
+    x, y, runs = explore
+    for start in [(-2.0, -1.0), (-1.0, 1.0), (4.0, 3.0), (1.0, 0.0)]:
+        reference = fit_line.fit_with_optim(x, y, a0=start, steps=100)
+        assert_close(runs[start], reference, atol=1e-6)  # float32, as the page runs it
