@@ -14,7 +14,8 @@ from html.parser import HTMLParser
 NAME = re.compile(r"[\w][\w.-]*")
 # the attributes by which HTML loads an image: the figures a page must publish
 SOURCE = re.compile(
-    r'\s(?P<attr>src|srcset|data-src|data-preview|data-gif|data-manifest)="(?P<src>[^"]*)"', re.IGNORECASE
+    r'\s(?P<attr>src|srcset|data-src|data-preview|data-gif|data-manifest)="(?P<src>[^"]*)"',
+    re.IGNORECASE,
 )
 # the elements a block's HTML may use that must be closed; others (unknown words between < and >,
 # as in "a <b" in prose, or void elements such as <img>) are not counted
@@ -82,3 +83,17 @@ def figure_names(output, figures_url):
             else:
                 bad.append(written)
     return names, bad
+
+
+def with_frames(names, figures_dir):
+    """`names`, and the frames every explorable's manifest among them lists (render.explorable):
+    the page shows one frame of each, and the reader's browser fetches the others."""
+    import json
+
+    frames = set(names)
+    for name in names:
+        path = figures_dir / name
+        if name.endswith(".json") and path.is_file():
+            for files in json.loads(path.read_text())["files"].values():
+                frames.update(f for f in files if NAME.fullmatch(f) and ".." not in f)
+    return frames

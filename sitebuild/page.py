@@ -40,6 +40,7 @@ def main(argv):
             print(f"FAILED {block.id or '(no id)'}: {error}")
             continue
         figures, bad = checks.figure_names(output, FIGURES_URL)
+        figures = checks.with_frames(figures, FIGURES_DIR)
         problems = checks.unbalanced(output) + [f"shows {src!r}" for src in bad]
         problems += [
             f"shows {name}, not drawn"

@@ -208,6 +208,9 @@ class Build:
     def _problems(self, output):
         """Why a block's output cannot be shown ("" if it can), and the figures it shows."""
         figures, bad = checks.figure_names(output, self.figures_url)
+        figures = checks.with_frames(
+            figures, self.cache.figures
+        )  # an explorable's, too
         problems = [
             f"it shows {src!r}, which is not a file of the figures folder ({self.figures_url}<name>)"
             for src in bad

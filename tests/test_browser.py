@@ -115,7 +115,7 @@ class Visit:
         """Load every image the current palette shows; return [src, naturalWidth, displayed]."""
         return self.page.evaluate("""async () => {
             const other = document.body.dataset.mdColorScheme === 'slate' ? '#only-light' : '#only-dark';
-            // the other palette's figures, and a slider's frames other than the one chosen, are hidden
+            // the other palette's figures are hidden
             const imgs = [...document.images]
                 .filter(i => !i.getAttribute('src').endsWith(other) && !i.hidden);
             for (const img of imgs) {
@@ -330,35 +330,6 @@ def test_every_theme_owned_exception_is_still_needed(site_url):
     assert set(THEME_OWNED) <= seen, f"no longer needed: {set(THEME_OWNED) - seen}"
 
 
-def test_moving_a_slider_changes_the_frame_shown(visit):
-    shown = """(figure) => [...figure.querySelectorAll('img[data-frame]')]
-        .filter(i => getComputedStyle(i).display !== 'none')
-        .map(i => [i.getAttribute('src'), i.complete && i.naturalWidth])"""
-    for figure in visit.page.locator("figure.sgd-slider").all():
-        figure.scroll_into_view_if_needed()
-        before = figure.evaluate(shown)
-        slider = figure.locator("input[type=range]")
-        start = int(slider.input_value())
-        slider.focus()
-        visit.page.keyboard.press(
-            "ArrowLeft" if start == int(slider.get_attribute("max")) else "ArrowRight"
-        )
-        visit.page.wait_for_function(
-            "(figure) => [...figure.querySelectorAll('img[data-frame]')]"
-            ".every(i => getComputedStyle(i).display === 'none' || (i.complete && i.naturalWidth > 0))",
-            arg=figure.element_handle(),
-            timeout=5_000,
-        )
-        after = figure.evaluate(shown)
-        assert len(after) == 1 and after[0][1] > 0, (
-            f"{after}: one frame should show, loaded"
-        )
-        assert after[0][0] != before[0][0], "the key press did not change the frame"
-        assert figure.locator("output").inner_text() != "", (
-            "the slider's value is not shown"
-        )
-
-
 def test_hovering_a_glossary_term_shows_its_meaning(visit):
     term = visit.page.locator("article abbr").first
     if not visit.url or visit.url == "glossary/" or visit.url.startswith("notebooks/"):
@@ -562,7 +533,9 @@ def test_every_animation_is_still_under_reduced_motion_and_steps_and_scrubs_by_k
                 "f => [...f.querySelectorAll('picture img')]"
                 ".filter(i => getComputedStyle(i).display !== 'none').map(i => i.currentSrc)"
             )
-            assert len(shown) == 1 and shown[0].split("#")[0].endswith("-still.png"), shown
+            assert len(shown) == 1 and shown[0].split("#")[0].endswith("-still.png"), (
+                shown
+            )
             gifs = v.page.evaluate(
                 "performance.getEntriesByType('resource').map(e => e.name)"
                 ".filter(n => n.endsWith('.gif'))"
@@ -646,15 +619,16 @@ def test_every_animation_plays_on_screen_and_pauses(phone):
 
 
 LOOSE_IMAGES = """() => [...document.querySelectorAll('.md-content img')]
-    .filter(i => getComputedStyle(i).display !== 'none' && !i.hidden && !i.closest('picture'))
+    .filter(i => getComputedStyle(i).display !== 'none' && !i.hidden)
+    .filter(i => !i.closest('picture, .sgd-explorable'))
     .filter(i => { const a = i.closest('a.glightbox');
                    return !a || a.href.split('#')[0] !== i.src.split('#')[0]; })
     .map(i => i.getAttribute('src'))"""
 
 
 def test_every_figure_opens_full_size_with_a_tap_on_a_phone(phone):
-    # every image a reader sees, other than an animation's (its player has "Full size"), is a
-    # link to itself that GLightbox opens
+    # every image a reader sees, other than an animation's or an explorable's (their controls
+    # have "Full size"), is a link to itself that GLightbox opens
     for scheme in phone.schemes():
         phone.switch_to(scheme)
         assert phone.page.evaluate(LOOSE_IMAGES) == [], scheme
@@ -684,7 +658,8 @@ FOCUS = """() => {
     const s = getComputedStyle(e);
     let shown = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
     if (!shown && e.type === 'radio') {
-        const label = getComputedStyle(document.querySelector(`label[for="${e.id}"]`));
+        // a tab of a tabbed block (its label[for]) or an explorable's button (the label around it)
+        const label = getComputedStyle(e.closest('label') || document.querySelector(`label[for="${e.id}"]`));
         shown = label.outlineStyle !== 'none' && parseFloat(label.outlineWidth) > 0;
     }
     return [e.outerHTML.slice(0, 120), !!e.closest('.md-content'), shown];
@@ -728,8 +703,12 @@ def test_page_gave_no_console_error_and_asked_no_other_host(visit):
     assert visit.offsite == [], "the page asked another host for something"
 
 
-def test_without_javascript_an_animation_shows_its_gif_and_not_its_still(browser, site_url):
-    context = browser.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844})
+def test_without_javascript_an_animation_shows_its_gif_and_an_explorable_its_start_frame(
+    browser, site_url
+):
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 390, "height": 844}
+    )
     try:
         page = context.new_page()
         page.goto(site_url + "fit-a-line/", wait_until="networkidle")
@@ -739,5 +718,225 @@ def test_without_javascript_an_animation_shows_its_gif_and_not_its_still(browser
             ".map(i => i.getAttribute('src'))"
         )
         assert shown and all(".gif#only-" in src for src in shown), shown
+        # an explorable shows its start frame, and no controls that could not work
+        page.goto(site_url + "learning-rate/", wait_until="networkidle")
+        figure = page.locator("figure.sgd-explorable").first
+        shown = figure.evaluate(
+            "f => [...f.querySelectorAll('img')].filter(i => i.checkVisibility() && i.naturalWidth > 0)"
+            ".map(i => i.getAttribute('src'))"
+        )
+        start = figure.locator("input[type=range]").first.get_attribute("value")
+        assert len(shown) == 1 and f"lr-explore-{start}-0-light.png" in shown[0], shown
+        assert not figure.locator(".sgd-explorable__controls").is_visible()
     finally:
         context.close()
+
+
+# -- explorables (render.explorable) --------------------------------------------------------------
+
+EXPLORABLE_SHOWN = """f => {
+    const theme = document.body.dataset.mdColorScheme === 'slate' ? 'dark' : 'light';
+    const img = [...f.querySelectorAll('.sgd-explorable__frame img')]
+        .find(i => getComputedStyle(i).display !== 'none');
+    return {theme, src: img.getAttribute('src'), alt: img.alt, complete: img.complete && img.naturalWidth > 0,
+            wanted: img.getAttribute('src').endsWith('#only-' + theme)};
+}"""
+
+
+def manifest_of(page, figure):
+    from urllib.request import urlopen
+
+    with urlopen(urljoin(page.url, figure.get_attribute("data-manifest"))) as response:
+        return json.loads(response.read())
+
+
+def flat(state, shape):
+    at = 0
+    for value, n in zip(state, shape):
+        at = at * n + value
+    return at
+
+
+class Explorable:
+    """One explorable on an open page, and the checks of what it shows."""
+
+    def __init__(self, page, figure):
+        self.page, self.figure = page, figure
+        self.manifest = manifest_of(page, figure)
+        self.shape, self.name = self.manifest["shape"], figure.get_attribute("id")
+        self.knobs = figure.locator(".sgd-knob").all()
+
+    def state(self):
+        return [int(v) for v in self.figure.get_attribute("data-state").split("-")]
+
+    def expect(self, state, how):
+        """The figure shows `state`'s frame in the palette showing, with its alt text, and the
+        address holds it."""
+        self.page.wait_for_function(
+            "([f, s]) => f.dataset.state === s",
+            arg=[self.figure.element_handle(), "-".join(map(str, state))],
+            timeout=5000,
+        )
+        at = flat(state, self.shape)
+        self.page.wait_for_function(
+            "f => { const i = [...f.querySelectorAll('.sgd-explorable__frame img')]"
+            ".find(i => getComputedStyle(i).display !== 'none'); return i.complete && i.naturalWidth > 0; }",
+            arg=self.figure.element_handle(),
+            timeout=5000,
+        )
+        shown = self.figure.evaluate(EXPLORABLE_SHOWN)
+        assert shown["wanted"] and shown["complete"], (self.name, how, shown)
+        frame = self.manifest["files"][shown["theme"]][at]
+        assert shown["src"].split("#")[0].endswith("/" + frame), (
+            self.name,
+            how,
+            shown,
+            frame,
+        )
+        assert shown["alt"] == self.manifest["alt"][at], (self.name, how)
+        query = self.page.evaluate(
+            f"new URLSearchParams(location.search).get({self.name!r})"
+        )
+        assert query == "-".join(map(str, state)), (self.name, how, query)
+
+
+def test_every_explorable_moves_by_mouse_and_keyboard_in_both_palettes_and_its_link_shows_the_same(
+    browser, site_url
+):
+    pages = [url for _, url in CHAPTERS]
+    seen = 0
+    for url in pages:
+        v = Visit(browser, site_url, url, width=PHONES[0])
+        try:
+            for figure in v.page.locator("figure.sgd-explorable").all():
+                seen += 1
+                e = Explorable(v.page, figure)
+                figure.scroll_into_view_if_needed()
+                assert figure.locator(".sgd-explorable__controls").is_visible()
+                history = v.page.evaluate("history.length")
+                assert (
+                    len(e.manifest["alt"])
+                    == len(e.manifest["files"]["light"])
+                    == math_prod(e.shape)
+                )
+                for scheme in v.schemes():
+                    v.switch_to(scheme)
+                    for i, knob in enumerate(e.knobs):
+                        kind = knob.get_attribute("class")
+                        state = e.state()
+                        n = e.shape[i]
+                        if "sgd-knob--buttons" in kind:
+                            # mouse: click another value's button; keyboard: arrows move the choice
+                            target = (state[i] + 1) % n
+                            knob.locator("label").nth(target).click()
+                            state[i] = target
+                            e.expect(state, f"click on value {target} of knob {i}")
+                            knob.locator("input:checked").focus()
+                            v.page.keyboard.press("ArrowLeft")
+                            state[i] = (target - 1) % n
+                            e.expect(state, f"ArrowLeft on knob {i}")
+                            assert_focus_ring(
+                                v.page, knob.locator("label").nth(state[i])
+                            )
+                        else:
+                            slider = knob.locator("input[type=range]")
+                            slider.focus()
+                            v.page.keyboard.press("Home")
+                            state[i] = 0
+                            e.expect(state, f"Home on knob {i}")
+                            assert_focus_ring(v.page, slider)
+                            v.page.keyboard.press("ArrowRight")
+                            state[i] = 1
+                            e.expect(state, f"ArrowRight on knob {i}")
+                            assert (
+                                slider.get_attribute("aria-valuetext")
+                                == json.loads(slider.get_attribute("data-labels"))[1]
+                            )
+                            # mouse: a click at the track's far right end is its last value
+                            box = slider.bounding_box()
+                            v.page.mouse.click(
+                                box["x"] + box["width"] - 2,
+                                box["y"] + box["height"] / 2,
+                            )
+                            state[i] = n - 1
+                            e.expect(state, f"click at the end of knob {i}")
+                            if "sgd-knob--steps" in kind:
+                                steps = json.loads(knob.get_attribute("data-steps"))
+                                knob.locator("button[data-by='0']").click()
+                                state[i] = 0
+                                e.expect(state, "back to the first step")
+                                for by in (1, 10, 100):
+                                    knob.locator(f"button[data-by='{by}']").click()
+                                    at = steps[state[i]] + by
+                                    state[i] = next(
+                                        (k for k, s in enumerate(steps) if s >= at),
+                                        n - 1,
+                                    )
+                                    e.expect(state, f"+{by} steps")
+                # a click on the figure chooses the nearest of a knob's points
+                points = json.loads(figure.get_attribute("data-points"))
+                for key, spots in points.items():
+                    i = [k.get_attribute("data-key") for k in e.knobs].index(key)
+                    img = figure.locator(".sgd-explorable__frame img:visible")
+                    box = img.bounding_box()
+                    for target in (len(spots) - 1, 0):
+                        fx, fy = spots[target]
+                        v.page.mouse.click(
+                            box["x"] + fx * box["width"], box["y"] + fy * box["height"]
+                        )
+                        state = e.state()
+                        assert state[i] == target, (e.name, key, target, state)
+                        e.expect(state, f"click on point {target} of {key}")
+                # moving the knobs rewrote the address rather than adding to the history: the
+                # back button leaves the page, as a reader expects, instead of undoing each move
+                assert v.page.evaluate("history.length") == history
+                # full size: the frame at its own width, in a box that scrolls sideways
+                full = figure.locator(".sgd-explorable__full")
+                full.click()
+                assert full.get_attribute("aria-pressed") == "true"
+                width = figure.evaluate(
+                    "f => { const i = [...f.querySelectorAll('.sgd-explorable__frame img')]"
+                    ".find(i => getComputedStyle(i).display !== 'none');"
+                    " return [i.getBoundingClientRect().width, Number(i.getAttribute('width'))]; }"
+                )
+                assert abs(width[0] - width[1]) < 1, width
+                assert v.page.evaluate(OVERFLOW)["out"] == []
+                full.click()
+                # the address reproduces the state: open it afresh, in the other palette too
+                link = v.page.url
+                state = e.state()
+                for scheme in ("light", "dark"):
+                    other = Visit(
+                        browser,
+                        site_url,
+                        link[len(site_url) :],
+                        width=1280,
+                        scheme=scheme,
+                    )
+                    try:
+                        f = other.page.locator(f"figure#{e.name}")
+                        f.scroll_into_view_if_needed()
+                        Explorable(other.page, f).expect(
+                            state, f"the link {link}, {scheme}"
+                        )
+                        assert other.errors == [] and other.offsite == []
+                    finally:
+                        other.close()
+            assert v.errors == [] and v.offsite == []
+        finally:
+            v.close()
+    assert seen >= 1
+
+
+def math_prod(values):
+    import math
+
+    return math.prod(values)
+
+
+def assert_focus_ring(page, element):
+    """The element the keyboard is on shows a ring: an outline of at least 2 CSS px."""
+    style = element.evaluate(
+        "e => { const s = getComputedStyle(e); return [s.outlineStyle, parseFloat(s.outlineWidth)]; }"
+    )
+    assert style[0] != "none" and style[1] >= 2, style

@@ -418,7 +418,7 @@ def test_the_sweep_grid_is_evenly_spaced_on_a_log_scale():
 def test_the_sliders_learning_rates_crawl_converge_and_diverge_in_that_order(data):
     x, y = data
     floor = least_squares(x, y)[1]
-    steps = defaults(draw.plot_path)["steps"]
+    steps = 100  # as the page's text and the explorable run them
     names = [
         draw.regime(lr_mod.descend(x, y, lr=lr, steps=steps), floor)
         for lr in draw.SLIDER_LRS
@@ -915,26 +915,33 @@ def test_the_sweep_figure_marks_every_diverged_run_with_its_step(data, swept):
     assert any(f"{cliff_of(x):.4f}" in t for t in texts)
 
 
-@pytest.mark.parametrize("lr", [0.01, 1.1])
-def test_slider_frames_draw_the_path_in_both_themes_with_concrete_colours(data, lr):
+@pytest.fixture(scope="module")
+def explored(data):
+    """The explorable's runs, as the page makes them."""
+    x, y = data
+    return draw.explore_runs(x, y)
+
+
+@pytest.mark.parametrize("lr", [0.01, 1.2])
+def test_explorable_frames_draw_the_run_of_their_state_in_both_themes(
+    data, explored, lr
+):
     x, y = data
     grid = draw.contour_grid(x, y, n=11)
-    run = lr_mod.descend(x, y, lr=lr, steps=100)
-    figs = {
-        theme: draw.plot_path(lr, x, y, grid, theme=theme) for theme in render.THEMES
-    }
-    for fig in figs.values():
-        ax = fig.axes[0]
-        path = [
-            line for line in ax.get_lines() if len(line.get_xdata()) == len(run.path)
-        ]
-        assert len(path) == 1 and concrete_colours(fig)
-        assert ax.get_title().startswith(draw.lr_label(lr))
-        # the title sits inside the image, clear of its top edge
-        fig.canvas.draw()
-        top = ax.title.get_window_extent().y1
-        assert top < fig.bbox.height - 4
-    assert figs["light"].get_facecolor() != figs["dark"].get_facecolor()
+    state = {"lr": lr, "start": draw.EXPLORE_STARTS[3]}
+    run = lr_mod.descend(x, y, a0=state["start"], lr=lr, steps=100)
+    backgrounds = []
+    for theme in render.THEMES:
+        fig, artists, update = draw.explore_scene(x, y, grid, explored, theme=theme)
+        update(state)
+        path, first, title = artists
+        assert np.allclose(path.get_xydata(), run.path.numpy())
+        assert tuple(first.get_xydata()[0]) == state["start"]
+        assert title.get_text().startswith(draw.lr_label(lr) + " from (4.5, 4)")
+        assert ("stopped at step" in title.get_text()) == (run.diverged_at is not None)
+        assert concrete_colours(fig)
+        backgrounds.append(fig.get_facecolor())
+    assert backgrounds[0] != backgrounds[1]
 
 
 @pytest.mark.parametrize("plot", ["schedules", "runs"])
@@ -972,7 +979,7 @@ def test_every_alt_text_and_caption_has_at_least_12_words_and_numbers_from_the_r
         draw.schedule_runs_alt(x, y, scheduled),
         draw.quadratic_caption(draw.QUADRATIC_LRS),
         draw.sweep_caption(runs),
-        draw.slider_caption(x, y, draw.SLIDER_LRS),
+        draw.explore_caption(x, y),
         draw.schedules_caption(),
         draw.schedule_runs_caption(),
     ]
@@ -984,36 +991,70 @@ def test_every_alt_text_and_caption_has_at_least_12_words_and_numbers_from_the_r
     settings = defaults(draw.animate_quadratic)
     end = on_parabola(1.0, draw.QUADRATIC_LRS[-1], settings["steps"], settings["x0"])
     assert f"ends at x = {end[-1].item():.3g}" in texts[0]
-    assert "from a = (−1, 1)" in texts[5] and "from a = (−1, 1)" in texts[6]
+    assert "from a = (−1, 1)" in texts[5]
+    assert f"{len(draw.EXPLORE_LRS)} learning rates from 0.01 to 1.2" in texts[6]
 
 
-def test_every_frames_alt_text_says_what_happened_with_numbers(data):
+def test_every_explorable_frames_alt_text_says_what_its_run_did_with_numbers(
+    data, explored
+):
     x, y = data
-    for lr in draw.SLIDER_LRS:
-        alt = draw.frame_alt(lr, x, y)
-        assert len(alt.split()) >= 12 and f"{lr:g}" in alt
-        # a frame shows the path and one loss, in its title: not a loss at every step
-        assert "loss at every step" not in alt
-        run = lr_mod.descend(x, y, lr=lr, steps=100)
+    for (lr, a0), run in list(explored.items())[::7]:
+        alt = draw.explore_alt(x, y, explored, {"lr": lr, "start": a0})
+        assert len(alt.split()) >= 12 and f"learning rate {lr:g}" in alt
+        assert draw._point(a0) in alt
         stopped = f"stopped at step {run.diverged_at}" in alt
         assert stopped == (run.diverged_at is not None)
+        if not stopped:
+            end = f"({run.path[-1, 0]:.2f}, {run.path[-1, 1]:.2f})".replace("-", "−")
+            assert end in alt and f"{run.losses[-1]:.4f}" in alt
 
 
-def test_the_slider_marks_the_cliff_in_its_labels_and_caption(data):
+def test_the_explorables_learning_rates_are_log_spaced_and_the_cliff_is_marked_between_two(
+    data,
+):
     x, y = data
-    edge = cliff_of(x)
-    labels = [draw.slider_label(lr, x) for lr in draw.SLIDER_LRS]
-    assert [label.endswith("past the cliff") for label in labels] == [
-        lr > edge for lr in draw.SLIDER_LRS
-    ]
-    assert all(
-        label.startswith(draw.lr_label(lr))
-        for label, lr in zip(labels, draw.SLIDER_LRS)
+    lrs = draw.EXPLORE_LRS
+    assert len(lrs) >= 20 and list(lrs) == sorted(set(lrs))
+    ratios = np.diff(np.log10(lrs))
+    assert np.allclose(
+        ratios, ratios.mean(), atol=0.005
+    )  # even on a log scale, to 3 digits
+    edge = cliff_of(x)  # from torch.linalg.eigvalsh, not the lesson
+    lr_knob, start_knob = draw.explore_knobs(x)
+    ((at, text),) = lr_knob.marks.items()
+    k = int(at)
+    assert lrs[k] < edge < lrs[k + 1] and text == f"cliff {edge:.4f}"
+    # the mark sits where the cliff is on the log-scaled track
+    assert math.isclose(
+        at - k,
+        (math.log(edge) - math.log(lrs[k])) / (math.log(lrs[k + 1]) - math.log(lrs[k])),
     )
-    below = max(lr for lr in draw.SLIDER_LRS if lr < edge)
-    above = min(lr for lr in draw.SLIDER_LRS if lr > edge)
-    caption = draw.slider_caption(x, y, draw.SLIDER_LRS)
-    assert f"2/hₘₐₓ = {edge:.4f}, lies between {below:g} and {above:g}" in caption
+    assert [label.endswith("past the cliff") for label in lr_knob.labels] == [
+        lr > edge for lr in lrs
+    ]
+    assert start_knob.points == draw.EXPLORE_STARTS and start_knob.kind == "buttons"
+    caption = draw.explore_caption(x, y)
+    assert f"2/hₘₐₓ = {edge:.4f}, lies between {lrs[k]:g} and {lrs[k + 1]:g}" in caption
+    assert f"{len(lrs)} learning rates" in caption
+    assert f"{len(draw.EXPLORE_STARTS)} starts" in caption
+
+
+def test_the_cliff_does_not_depend_on_the_start_every_start_diverges_above_it_and_only_there(
+    data, explored, hessian
+):
+    # the page's claim, checked against the closed form: the error along the steepest direction
+    # is multiplied by 1 − lr hₘₐₓ at each step, so it grows exactly when lr > 2/hₘₐₓ
+    x, y = data
+    _, values, vectors = hessian
+    best = least_squares(x, y)[0]
+    edge = 2 / values[-1].item()
+    for (lr, a0), run in explored.items():
+        offset = (torch.tensor(a0, dtype=F64) - best) @ vectors[:, -1]
+        assert abs(offset) > 0.1  # each start has an error along the steepest direction
+        grows = abs(1 - lr * values[-1].item()) > 1
+        assert grows == (lr > edge)
+        assert (run.diverged_at is not None) == grows, (lr, a0)
 
 
 def test_figures_are_laid_out_with_rounded_positions_so_every_build_saves_the_same_bytes(
@@ -1025,7 +1066,6 @@ def test_figures_are_laid_out_with_rounded_positions_so_every_build_saves_the_sa
     lrs, runs = swept
     figs = [
         draw.plot_sweep(x, y, lrs, runs),
-        draw.plot_path(0.3, x, y, draw.contour_grid(x, y, n=11)),
         draw.plot_schedules(scheduled),
         draw.plot_schedule_runs(x, y, scheduled),
     ]

@@ -968,3 +968,216 @@ def test_the_error_table_shows_a_refusal_for_every_wrong_call():
     rows = draw.error_table(mb).splitlines()[2:]
     assert len(rows) == 9 and all("Error: " in row for row in rows)
     assert any("launch" in row and "lr must be" in row for row in rows)
+
+
+# ---------------------------------------------------------------------------------------------
+# The explorables: every claim of their captions and prose, against torch.linalg and torch.optim
+
+
+@pytest.fixture(scope="module")
+def bowl_explore():
+    return draw.bowl_explore_runs()
+
+
+@pytest.fixture(scope="module")
+def noise_explore():
+    return draw.noise_explore_runs(*draw.make_data64())
+
+
+def heavy_ball_radius(h, lr, mu):
+    """The spread radius of one step of heavy-ball momentum along curvature h, from its 2x2
+    iteration matrix on (p_t, p_t-1), by torch.linalg.eigvals (not momentum_rate)."""
+    step = torch.tensor([[1 + mu - lr * h, -mu], [1.0, 0.0]], dtype=F64)
+    return torch.linalg.eigvals(step).abs().max().item()
+
+
+def optim_run(k, p0, lr, mu, steps):
+    """Momentum on (p1^2 + k p2^2) / 2 by torch.optim.SGD: the distance to the minimum at the end."""
+    p = torch.tensor(p0, dtype=F64, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=lr, momentum=mu)
+    for _ in range(steps):
+        opt.zero_grad()
+        ((p[0] ** 2 + k * p[1] ** 2) / 2).backward()
+        opt.step()
+    return p.detach().norm().item()
+
+
+def test_the_bowl_explorables_bowl_is_ill_conditioned_and_its_slider_log_spaced(
+    bowl_explore,
+):
+    lrs, k = bowl_explore["lrs"], bowl_explore["k"]
+    assert 10 <= k <= 25 and len(lrs) >= 20
+    ratios = [b / a for a, b in itertools.pairwise(lrs)]
+    assert max(ratios) - min(ratios) < 1e-12  # equal steps on a log scale
+    hessian = torch.autograd.functional.hessian(
+        lambda p: draw.bowl(p, k), torch.zeros(2, dtype=F64)
+    )
+    assert torch.linalg.eigvalsh(hessian).tolist() == [1.0, float(k)]
+
+
+def test_each_momentum_converges_just_under_its_edge_and_diverges_just_over(
+    bowl_explore,
+):
+    k, lrs = float(bowl_explore["k"]), bowl_explore["lrs"]
+    p0 = draw.BOWL_EXPLORE["p0"]
+    for mu in bowl_explore["mus"]:
+        edge = 2 * (1 + mu) / k
+        for lr in lrs:  # the closed form: the slower direction's spectral radius
+            radius = max(heavy_ball_radius(1.0, lr, mu), heavy_ball_radius(k, lr, mu))
+            assert (radius < 1) == (lr < edge), (mu, lr)
+            assert bowl_explore["rates"][lr, mu] == pytest.approx(radius, abs=1e-7)
+        under, over = draw.either_side(lrs, edge)
+        assert under < edge < over and lrs.index(over) == lrs.index(under) + 1
+        assert optim_run(k, p0, under, mu, 500) < 1e-6  # torch.optim: it converges
+        assert (
+            not optim_run(k, p0, over, mu, 500) < 1e6
+        )  # and it diverges (inf or NaN too)
+        ends = [bowl_explore["paths"][lr, mu][-1].norm().item() for lr in (under, over)]
+        assert ends[0] < torch.tensor(p0).norm().item() < ends[1]  # the page's own runs
+
+
+def test_the_fastest_state_is_the_closed_form_tuned_pair(bowl_explore):
+    k = bowl_explore["k"]
+    best_lr = 4 / (math.sqrt(k) + 1) ** 2
+    best_mu = ((math.sqrt(k) - 1) / (math.sqrt(k) + 1)) ** 2
+    (lr, mu), rate = draw.best_state(bowl_explore)
+    assert lr == pytest.approx(best_lr, rel=1e-12) and mu == pytest.approx(
+        best_mu, rel=1e-12
+    )
+    assert rate == pytest.approx((math.sqrt(k) - 1) / (math.sqrt(k) + 1), abs=1e-6)
+    # no other pair, on a fine grid, beats it (by the eigenvalues, not momentum_rate)
+    fine = [
+        max(heavy_ball_radius(1.0, a, m), heavy_ball_radius(float(k), a, m))
+        for a in np.geomspace(0.02, 0.3, 60)
+        for m in np.linspace(0, 0.95, 40)
+    ]
+    assert min(fine) > rate - 1e-6
+
+
+def test_the_dashed_guide_is_the_rate_the_runs_shrink_at():
+    k, p0 = 16.0, draw.BOWL_EXPLORE["p0"]
+    for lr, mu in ((0.1, 0.0), (0.15, 0.6), (0.2, 0.9)):
+        rate = draw.valley_rate(lr, mu, 16)
+        measured = (optim_run(k, p0, lr, mu, 400) / optim_run(k, p0, lr, mu, 200)) ** (
+            1 / 200
+        )
+        assert measured == pytest.approx(rate, rel=0.02)
+
+
+def test_the_bowl_explorables_alt_text_carries_each_states_numbers(bowl_explore):
+    alt = draw.bowl_explore_alt(bowl_explore)
+    lrs, mus = bowl_explore["lrs"], bowl_explore["mus"]
+    for lr, mu in ((lrs[0], mus[0]), (lrs[15], mus[1]), (lrs[-1], mus[-1])):
+        text = alt({"lr": lr, "mu": mu})
+        loss = draw.bowl(bowl_explore["paths"][lr, mu][-1], 16).item()
+        assert f"{lr:.3g}" in text and f"{mu:.2f}" in text
+        assert (
+            f"{bowl_explore['rates'][lr, mu]:.3f}" in text and numbers.sci(loss) in text
+        )
+        assert ("converges" in text) == (lr < 2 * (1 + mu) / 16)
+
+
+def test_the_lines_cliff_is_two_over_the_hessians_largest_eigenvalue(noise_explore):
+    x, y = draw.make_data64()
+    hessian = torch.autograd.functional.hessian(
+        lambda a: ((x @ a - y) ** 2).mean(), torch.zeros(2, dtype=F64)
+    )
+    cliff = 2 / torch.linalg.eigvalsh(hessian)[-1].item()
+    assert noise_explore["cliff"] == pytest.approx(cliff, rel=1e-12)
+    lrs = noise_explore["lrs"]
+    assert len(lrs) >= 20 and lrs[0] < cliff < lrs[-1]
+    knob = draw.noise_explore_knobs(noise_explore)[1]
+    (mark,) = knob.marks
+    under, over = draw.either_side(lrs, cliff)
+    assert lrs.index(under) < mark < lrs.index(over)
+
+
+def test_full_batch_converges_at_every_rate_under_the_cliff_and_diverges_over_it(
+    noise_explore,
+):
+    x, y = draw.make_data64()
+    cliff, n = noise_explore["cliff"], len(y)
+    best = torch.linalg.solve(x.T @ x, x.T @ y)
+    hessian = 2 / n * x.T @ x
+    start = torch.tensor([-1.0, 1.0], dtype=F64)
+    steps = draw.NOISE_EXPLORE["updates"]
+    for lr in noise_explore["lrs"]:
+        # full-batch descent in closed form: the error is multiplied by (I - lr H) every step
+        error = torch.linalg.matrix_power(torch.eye(2, dtype=F64) - lr * hessian, steps)
+        a = best + error @ (start - best)
+        closed = ((x @ a - y) ** 2).mean() - ((x @ best - y) ** 2).mean()
+        shown = noise_explore["above"][n, lr][-1]
+        assert shown.item() == pytest.approx(closed.item(), rel=1e-6, abs=1e-12)
+        assert draw.blew_up(noise_explore["stats"][n, lr]) == (lr > cliff)
+
+
+def test_under_the_cliff_the_spread_shrinks_with_every_larger_batch(noise_explore):
+    x, y = draw.make_data64()
+    sizes, cliff = noise_explore["sizes"], noise_explore["cliff"]
+    for seed in (1, 2):  # and not by luck: with other seeds too
+        other = {**draw.NOISE_EXPLORE, "seed": seed}
+        with mock.patch.dict(draw.NOISE_EXPLORE, other):
+            again = draw.noise_explore_runs(x, y)
+        for runs in (noise_explore, again):
+            for lr in (lr for lr in runs["lrs"] if lr < cliff):
+                spread = [runs["stats"][b, lr]["std"] for b in sizes]
+                assert all(a > b for a, b in itertools.pairwise(spread)), (
+                    seed,
+                    lr,
+                    spread,
+                )
+    lr = noise_explore["lrs"][draw.NOISE_EXPLORE["start"][1]]
+    assert (
+        noise_explore["stats"][sizes[-1], lr]["std"] < 1e-12
+    )  # the full batch: no jitter
+
+
+def test_one_example_at_a_time_blows_up_below_the_cliff(noise_explore):
+    cliff, lrs = noise_explore["cliff"], noise_explore["lrs"]
+    bad = min(lr for lr in lrs if draw.blew_up(noise_explore["stats"][1, lr]))
+    assert bad < cliff
+    x, y = draw.make_data64()
+    for seed in (
+        0,
+        1,
+        2,
+    ):  # a run of train, as the lesson has it, at that rate: it diverges
+        path = mb.train(x, y, 1, lr=bad, epochs=1, seed=seed)
+        assert not line_problem.losses(x, y, path)[-1] < 1e3
+
+
+def test_the_noisy_explorables_alt_text_carries_each_states_numbers(noise_explore):
+    alt = draw.noise_explore_alt(noise_explore)
+    lrs = noise_explore["lrs"]
+    for b, lr in ((1, lrs[0]), (16, lrs[10]), (256, lrs[-1])):
+        text = alt({"batch": b, "lr": lr})
+        s = noise_explore["stats"][b, lr]
+        assert f"batch size {b}" in text and f"{lr:.3g}" in text
+        if draw.blew_up(s):
+            assert "diverges" in text
+        else:
+            assert numbers.sci(s["std"]) in text and numbers.sci(s["last"]) in text
+
+
+@pytest.mark.parametrize(
+    "name, scene, knobs",
+    [
+        ("bowl_explore", draw.bowl_explore_scene, draw.bowl_explore_knobs),
+        ("noise_explore", draw.noise_explore_scene, draw.noise_explore_knobs),
+    ],
+)
+def test_the_explorables_scenes_redraw_their_artists_for_every_state_in_both_themes(
+    name, scene, knobs, request
+):
+    runs = request.getfixturevalue(name)
+    states = [
+        {k.key: k.values[i] for k in knobs(runs)} for i in (0, -1)
+    ]  # the first values of every knob, then the last
+    for theme in render.THEMES:
+        fig, artists, update = scene(runs, theme=theme)
+        assert isinstance(fig, Figure) and artists
+        w, h = fig.get_size_inches()
+        assert w <= 7 and h <= 6.5
+        frames = render.blit_frames(fig, artists, update, states)
+        assert len(frames) == 2 and (frames[0] != frames[1]).any()
+        assert to_hex(fig.get_facecolor()) == render.PALETTES[theme]["bg"]

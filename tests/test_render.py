@@ -146,72 +146,112 @@ def test_frame_steps_takes_every_nth_state_and_always_the_last():
         render.frame_steps(5, every=0)
 
 
-def sloped(value, theme):
+def dot_scene(theme):
+    """A tiny explorable scene: a dot at (x, y), which update moves."""
     with render.themed(theme) as p:
-        fig = render.new_figure(3, 2)
-        fig.add_subplot().plot([0, 1], [0, value], color=p["cycle"][0])
-    return fig
+        fig = render.new_figure(2, 1.5)
+        ax = fig.add_subplot()
+        ax.set_xlim(0, 3)
+        ax.set_ylim(0, 3)
+        (dot,) = ax.plot([], [], "o", color=p["cycle"][0])
+
+    def update(state):
+        dot.set_data([state["x"]], [state["y"]])
+
+    return fig, [dot], update
 
 
-def test_slider_draws_every_value_in_both_themes_and_shows_only_the_start(figures_dir):
-    values = [0.5, 1.0, 2.0]
-    out = render.slider(
-        sloped,
-        values,
-        name="s",
-        label="slope",
-        start=1,
-        alt=[f"A line of slope {v} through 2 points." for v in values],
-    )
-    assert sorted(p.name for p in figures_dir.iterdir()) == [
-        f"s-{i}-{t}.svg" for i in range(3) for t in ("dark", "light")
+def dot_knobs():
+    return [
+        render.Knob("x", "Across", (0, 1, 2), marks={1.6: "edge"}),
+        render.Knob(
+            "y", "Up", (1, 2), kind="buttons", start=1, points=((1, 1), (2, 2))
+        ),
     ]
+
+
+def test_explorable_draws_every_state_in_both_themes_and_the_page_shows_the_start(
+    figures_dir,
+):
+    out = render.explorable(
+        dot_scene,
+        dot_knobs(),
+        name="dots",
+        alt=lambda s: f"A dot at {s['x']}, {s['y']}.",
+        caption="A dot.",
+    )
+    names = sorted(p.name for p in figures_dir.iterdir())
+    frames = [
+        f"dots-{i}-{j}-{t}.png"
+        for i in range(3)
+        for j in range(2)
+        for t in ("dark", "light")
+    ]
+    assert names == sorted(["dots.json", *frames])
+    manifest = json.loads((figures_dir / "dots.json").read_text())
+    assert manifest["shape"] == [3, 2] and manifest["keys"] == ["x", "y"]
+    assert manifest["alt"][1] == "A dot at 0, 2." and len(manifest["alt"]) == 6
+    assert manifest["files"]["dark"][5] == "dots-2-1-dark.png"
+    # the states differ as drawn: the dot moves
+    first = np.asarray(Image.open(figures_dir / "dots-0-0-light.png").convert("RGB"))
+    last = np.asarray(Image.open(figures_dir / "dots-2-1-light.png").convert("RGB"))
+    assert first.shape == (225, 300, 3) and (first != last).any()  # drawn at 150 dpi
+    # the page holds the start frame only (x = 0, y = its start 2), at the figure's CSS size
     imgs = re.findall(r"<img [^>]*>", out)
-    assert len(imgs) == 6
-    shown = [i for i in imgs if " hidden" not in i]
-    assert [re.search(r'src="([^"]+)"', i)[1] for i in shown] == [
-        "figures/s-1-light.svg#only-light",
-        "figures/s-1-dark.svg#only-dark",
+    assert [re.search(r'src="([^"]+)"', i)[1] for i in imgs] == [
+        "figures/dots-0-1-light.png#only-light",
+        "figures/dots-0-1-dark.png#only-dark",
     ]
-    assert all('alt="A line of slope 1.0 through 2 points."' in i for i in shown)
-    assert 'type="range" min="0" max="2" step="1" value="1"' in out
-    assert (
-        "<output>1</output>" in out
-        and 'data-labels="[&quot;0.5&quot;, &quot;1&quot;, &quot;2&quot;]"' in out
+    assert all(
+        'alt="A dot at 0, 2."' in i and 'width="200" height="150"' in i for i in imgs
     )
-    assert (figures_dir / "s-0-light.svg").read_bytes() != (
-        figures_dir / "s-2-light.svg"
-    ).read_bytes()
+    assert 'data-manifest="figures/dots.json"' in out
+    # a slider with its mark at 4/5 of the track (its text ends there), and a radio group for the buttons knob
+    assert 'type="range" min="0" max="2" step="1" value="0"' in out
+    assert 'class="sgd-knob__mark--end" style="left: 80.00%">edge</span>' in out
+    assert '<input type="radio" name="dots-y" value="1" checked> 2</label>' in out
+    # the points knob's points as fractions of the image from its top left
+    points = json.loads(html.unescape(re.search(r'data-points="([^"]*)"', out)[1]))["y"]
+    assert points[0][0] < points[1][0] and points[0][1] > points[1][1]
 
 
 @pytest.mark.parametrize(
     "call, message",
     [
+        (lambda: render.Knob("a b", "x", (1, 2)), "key must be"),
+        (lambda: render.Knob("a", " ", (1, 2)), "needs a label"),
+        (lambda: render.Knob("a", "x", (1,)), "at least 2 values"),
+        (lambda: render.Knob("a", "x", (1, 2), labels=("1",)), "one label per value"),
+        (lambda: render.Knob("a", "x", (1, 2), kind="dial"), "kind must be one of"),
+        (lambda: render.Knob("a", "x", (1, 2), start=2), "start of knob"),
+        (lambda: render.Knob("a", "x", (2, 1), kind="steps"), "must increase"),
         (
-            lambda: render.slider(sloped, [1.0], name="s", label="x", alt=["a"]),
-            "at least 2 values",
+            lambda: render.Knob("a", "x", (1, 2), marks={1.5: "no"}),
+            "outside its values",
         ),
         (
-            lambda: render.slider(sloped, [1.0, 2.0], name="s", label="x", alt=["a"]),
-            "one alt text",
+            lambda: render.Knob("a", "x", (1, 2), points=((0, 0),)),
+            "one point per value",
         ),
         (
-            lambda: render.slider(
-                sloped, [1.0, 2.0], name="s", label="x", alt=["a", " "]
+            lambda: render.explorable(dot_scene, dot_knobs(), name="d", alt="text"),
+            "alt must be a function",
+        ),
+        (
+            lambda: render.explorable(dot_scene, [], name="d", alt=str),
+            "knobs must be a non-empty list",
+        ),
+        (
+            lambda: render.explorable(
+                dot_scene, dot_knobs()[:1] * 2, name="d", alt=str
+            ),
+            "two knobs",
+        ),
+        (
+            lambda: render.explorable(
+                dot_scene, dot_knobs(), name="d", alt=lambda s: " "
             ),
             "needs alt",
-        ),
-        (
-            lambda: render.slider(
-                sloped, [1.0, 2.0], name="s", label="x", alt=["a", "b"], start=2
-            ),
-            "start must index one of the 2 values",
-        ),
-        (
-            lambda: render.slider(
-                sloped, [1.0, 2.0], name="s", label="", alt=["a", "b"]
-            ),
-            "needs a label",
         ),
         (lambda: render.gif_bytes(moving_dot(n=1)), "at least 2 frames"),
         (lambda: render.gif_bytes([np.zeros((4, 4, 3)), np.zeros((5, 4, 3))]), "same"),
@@ -232,5 +272,5 @@ def test_slider_draws_every_value_in_both_themes_and_shows_only_the_start(figure
     ],
 )
 def test_bad_arguments_raise_a_clear_value_error(call, message):
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises((ValueError, TypeError), match=message):
         call()

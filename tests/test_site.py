@@ -2,6 +2,7 @@
 fetched from another host, images stay within budget, a cold build gives the same images as a cached one,
 and each chapter ends with a line that says what produced it and which test file checks it."""
 
+import json
 import re
 import subprocess
 import sys
@@ -22,7 +23,16 @@ class Tags(HTMLParser):
         self.found = []
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("img", "script", "link", "iframe", "source", "video", "audio"):
+        if tag in (
+            "img",
+            "script",
+            "link",
+            "iframe",
+            "source",
+            "video",
+            "audio",
+            "figure",
+        ):
             self.found.append((tag, dict(attrs)))
 
 
@@ -73,12 +83,16 @@ def test_every_figure_has_a_light_and_a_dark_variant(site):
             if tag == "img" and "figures/" in attrs["src"]
         ]
         light = sorted(
-            s.replace("-light.", "-?.").removesuffix("#only-light")
+            s.replace("-light-still.", "-?-still.")
+            .replace("-light.", "-?.")
+            .removesuffix("#only-light")
             for s in srcs
             if s.endswith("#only-light")
         )
         dark = sorted(
-            s.replace("-dark.", "-?.").removesuffix("#only-dark")
+            s.replace("-dark-still.", "-?-still.")
+            .replace("-dark.", "-?.")
+            .removesuffix("#only-dark")
             for s in srcs
             if s.endswith("#only-dark")
         )
@@ -116,6 +130,63 @@ def test_images_stay_within_their_budgets(site):
                 )
         total = sum(f.stat().st_size for f in files)
         assert total <= PAGE_IMAGES_BUDGET, f"{page_url} loads {total} bytes of images"
+
+
+# An explorable's frames are fetched as the reader moves, not with the page; all of a page's
+# explorables together stay within this many bytes on disk (each palette's frames are half).
+PAGE_FRAMES_BUDGET = 16_000_000
+
+
+def test_every_explorable_has_every_frame_in_both_palettes_with_its_own_alt_text(site):
+    import math
+
+    seen = 0
+    for page, tags in pages(site):
+        page_url = "/" + page.relative_to(site).as_posix()
+        on_disk = 0
+        for tag, attrs in tags:
+            if tag != "figure" or "sgd-explorable" not in attrs.get("class", ""):
+                continue
+            seen += 1
+            manifest_path = site / urlsplit(
+                urljoin(page_url, attrs["data-manifest"])
+            ).path.lstrip("/")
+            manifest = json.loads(manifest_path.read_text())
+            count = math.prod(manifest["shape"])
+            assert len(manifest["alt"]) == count and all(
+                a.strip() for a in manifest["alt"]
+            )
+            # distinct states say distinct things (an alt text copied across frames would not)
+            assert len(set(manifest["alt"])) > count // 2, (
+                f"{attrs['id']}: alt texts repeat"
+            )
+            for theme in ("light", "dark"):
+                files = manifest["files"][theme]
+                assert len(files) == len(set(files)) == count
+                for name in files:
+                    f = manifest_path.parent / name
+                    assert f.is_file(), f"{attrs['id']}: {name} is not in the site"
+                    assert name.endswith(f"-{theme}.png")
+                    on_disk += f.stat().st_size
+            # the page itself shows the start frame of each palette, with that frame's alt text
+            shown = [
+                a
+                for t, a in tags
+                if t == "img"
+                and a.get("class") == "sgd-frame"
+                and attrs["id"] in a.get("src", "")
+            ]
+            assert len(shown) == 2, attrs["id"]
+            for img in shown:
+                theme = img["src"].rsplit("#only-", 1)[1]
+                at = manifest["files"][theme].index(
+                    img["src"].split("/")[-1].split("#")[0]
+                )
+                assert img["alt"] == manifest["alt"][at]
+        assert on_disk <= PAGE_FRAMES_BUDGET, (
+            f"{page_url}: {on_disk} bytes of explorable frames"
+        )
+    assert seen >= 1
 
 
 # Files a build may write differently each time, by design, with the reason. Only these files: the
@@ -234,43 +305,6 @@ def test_every_link_to_an_anchor_finds_it(site):
     checked, broken = broken_anchors(site)
     assert checked > 50
     assert not broken, broken
-
-
-def sliders(site_dir):
-    """(page, slider id, {frame index: [srcs]}, max index) for every figure slider in the site."""
-    found = []
-    for page in sorted(site_dir.rglob("*.html")):
-        text = page.read_text()
-        for figure in re.findall(
-            r'<figure class="sgd-figure sgd-slider".*?</figure>', text, re.S
-        ):
-            frames = {}
-            for img in re.findall(r"<img [^>]*>", figure):
-                frames.setdefault(
-                    int(re.search(r'data-frame="(\d+)"', img)[1]), []
-                ).append(re.search(r'src="([^"#]+)', img)[1])
-            top = int(re.search(r'type="range" min="0" max="(\d+)"', figure)[1])
-            found.append((page, re.search(r'id="([^"]+)"', figure)[1], frames, top))
-    return found
-
-
-def test_every_slider_carries_every_frame_it_switches_between(site):
-    found = sliders(site)
-    assert found or not any(url == "learning-rate/" for _, url in nav_pages()), (
-        "the slider is gone"
-    )
-    for page, name, frames, top in found:
-        assert sorted(frames) == list(range(top + 1)), (
-            f"{name}: the slider's range and its frames differ"
-        )
-        for index, srcs in frames.items():
-            assert len(srcs) == 2, (
-                f"{name}: frame {index} needs a light and a dark image"
-            )
-            for src in srcs:
-                assert (page.parent / src).resolve().is_file(), (
-                    f"{name}: {src} is not in the site"
-                )
 
 
 CHAPTERS = chapters()

@@ -329,3 +329,20 @@ def test_a_stylesheet_keeps_the_rules_its_page_can_use_and_loses_the_rest():
     assert ".cell:not(.menu):first-child{margin:0}" in kept
     assert "@media (max-width:40em){.cell{padding:0}}" in kept
     assert "@keyframes spin" in kept
+
+
+def test_an_explorables_frames_count_as_figures_its_block_shows(tmp_path):
+    # so that the cache notices a deleted or edited frame, and the build one it did not draw
+    (tmp_path / "e.json").write_text(
+        json.dumps(
+            {"files": {"light": ["e-0-light.png"], "dark": ["e-0-dark.png", "../x"]}}
+        )
+    )
+    output = '<figure data-manifest="figures/e.json"><img src="figures/e-0-light.png"></figure>'
+    names, bad = checks.figure_names(output, "figures/")
+    assert bad == [] and names == {"e.json", "e-0-light.png"}
+    assert checks.with_frames(names, tmp_path) == {
+        "e.json",
+        "e-0-light.png",
+        "e-0-dark.png",
+    }

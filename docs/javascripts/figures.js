@@ -1,29 +1,6 @@
 // The figures a reader drives, drawn by snippets/drawing/render.py, and the formulas' scroll boxes.
 // Ours, a few dozen lines each, with no third-party script: the site loads nothing from elsewhere.
 
-// Sliders (render.slider): every frame is already on the page as an <img> (one per palette);
-// moving the range input shows the frames of the chosen value and hides the rest.
-function sgdSliders() {
-  for (const figure of document.querySelectorAll("figure.sgd-slider")) {
-    const input = figure.querySelector("input[type=range]");
-    if (!input || input.dataset.ready) continue;
-    input.dataset.ready = "yes";
-    const output = figure.querySelector("output");
-    const labels = JSON.parse(input.dataset.labels);
-    const show = () => {
-      for (const img of figure.querySelectorAll("img[data-frame]")) {
-        const current = img.dataset.frame === input.value;
-        img.hidden = !current;
-        if (current) img.loading = "eager";
-      }
-      output.textContent = labels[input.value];
-      input.setAttribute("aria-valuetext", labels[input.value]);
-    };
-    input.addEventListener("input", show);
-    show();
-  }
-}
-
 // A display formula wider than the column scrolls in its own box (sitebuild/mathml.py gives each
 // one tabindex="0", so that a keyboard can scroll it); one that fits is no stop for the Tab key.
 // A ResizeObserver measures them after the browser's own layout, so loading a page forces none.
@@ -308,8 +285,127 @@ function sgdPlayers() {
   }
 }
 
+// Explorables (render.explorable): one frame per combination of the knobs' values, drawn by the
+// build. The page holds the start frame; the manifest (data-manifest) names every frame and its
+// alt text, and a frame is fetched when the reader moves to it (with its neighbours, so that
+// scrubbing is smooth). The state is kept in the address, ?<name>=i-j-..., so a link shows it.
+class SgdExplorable {
+  constructor(figure) {
+    this.figure = figure;
+    this.name = figure.id;
+    this.knobs = [...figure.querySelectorAll(".sgd-knob")];
+    this.state = this.knobs.map((k) => Number((k.querySelector("input:checked, input[type=range]") || {}).value || 0));
+    this.shape = this.knobs.map((k) => (k.matches(".sgd-knob--buttons") ? k.querySelectorAll("input").length : Number(k.querySelector("input").max) + 1));
+    this.points = JSON.parse(figure.dataset.points || "{}");
+    this.imgs = [...figure.querySelectorAll(".sgd-explorable__frame img")];
+    this.knobs.forEach((knob, i) => {
+      knob.addEventListener("input", (e) => this.set(i, Number(e.target.value)));
+      for (const b of knob.querySelectorAll("button[data-by]")) b.addEventListener("click", () => this.stepOn(i, Number(b.dataset.by)));
+    });
+    const frame = figure.querySelector(".sgd-explorable__frame");
+    for (const [key, spots] of Object.entries(this.points)) {
+      const i = this.knobs.findIndex((k) => k.dataset.key === key);
+      frame.classList.add("sgd-explorable__frame--pick");
+      frame.addEventListener("click", (e) => {
+        const r = e.target.getBoundingClientRect();
+        const [x, y] = [(e.clientX - r.left) / r.width, (e.clientY - r.top) / r.height];
+        const d = spots.map(([px, py]) => ((px - x) * r.width) ** 2 + ((py - y) * r.height) ** 2);
+        this.set(i, d.indexOf(Math.min(...d)));
+      });
+    }
+    const full = figure.querySelector(".sgd-explorable__full");
+    full.addEventListener("click", () => {
+      const on = figure.classList.toggle("sgd-explorable--full");
+      full.setAttribute("aria-pressed", String(on));
+      if (on) frame.setAttribute("tabindex", "0");
+      else frame.removeAttribute("tabindex");
+    });
+    figure.querySelector(".sgd-explorable__controls").hidden = false;
+    figure.dataset.state = this.state.join("-");
+    this.read();
+  }
+
+  manifest() {
+    const url = new URL(this.figure.dataset.manifest, location.href);
+    this.loaded ??= fetch(url).then((r) => r.json()).then((m) => ({ ...m, url }));
+    return this.loaded;
+  }
+
+  flat(state) { return state.reduce((at, v, i) => at * this.shape[i] + v, 0); }
+
+  read() {  // the state the address gives, if any, else the one the page shows
+    const given = new URLSearchParams(location.search).get(this.name);
+    const state = given ? given.split("-").map(Number) : null;
+    if (state && state.length === this.shape.length && state.every((v, i) => Number.isInteger(v) && v >= 0 && v < this.shape[i])) {
+      this.state = state;
+      this.show();
+    }
+  }
+
+  set(i, value) {
+    this.state[i] = Math.max(0, Math.min(this.shape[i] - 1, value));
+    this.show();
+    const url = new URL(location.href);
+    url.searchParams.set(this.name, this.state.join("-"));
+    history.replaceState(history.state, "", url);
+  }
+
+  stepOn(i, by) {  // a "steps" knob: to step 0, or to the first listed step at least `by` further on
+    const steps = JSON.parse(this.knobs[i].dataset.steps);
+    const at = this.state[i];
+    const next = by === 0 ? 0 : steps.findIndex((s) => s >= steps[at] + by);
+    this.set(i, next < 0 ? steps.length - 1 : next);
+  }
+
+  async show() {
+    this.knobs.forEach((knob, i) => {
+      const v = this.state[i];
+      const range = knob.querySelector("input[type=range]");
+      if (range) {
+        range.value = v;
+        const text = JSON.parse(range.dataset.labels)[v];
+        range.setAttribute("aria-valuetext", text);
+        knob.querySelector("output").textContent = text;
+      } else {
+        knob.querySelectorAll("input").forEach((r) => { r.checked = Number(r.value) === v; });
+      }
+    });
+    const m = await this.manifest();
+    const at = this.flat(this.state);
+    for (const img of this.imgs) {
+      const theme = img.getAttribute("src").endsWith("#only-dark") ? "dark" : "light";
+      img.src = `${new URL(m.files[theme][at], m.url).href}#only-${theme}`;
+      img.alt = m.alt[at];
+    }
+    this.figure.dataset.state = this.state.join("-");
+    this.prefetch(m);
+  }
+
+  prefetch(m) {  // the neighbours of this state, in the palette showing
+    const theme = document.body.getAttribute("data-md-color-scheme") === "slate" ? "dark" : "light";
+    this.state.forEach((v, i) => {
+      for (const w of [v - 1, v + 1]) {
+        if (w < 0 || w >= this.shape[i]) continue;
+        const near = [...this.state];
+        near[i] = w;
+        new Image().src = new URL(m.files[theme][this.flat(near)], m.url).href;
+      }
+    });
+  }
+}
+
+function sgdExplorables() {
+  const all = [];
+  for (const figure of document.querySelectorAll("figure.sgd-explorable")) {
+    if (figure.dataset.ready) continue;
+    figure.dataset.ready = "yes";
+    all.push(new SgdExplorable(figure));
+  }
+  addEventListener("popstate", () => all.forEach((e) => e.read()));
+}
+
 document.addEventListener("DOMContentLoaded", () => {
-  sgdSliders();
+  sgdExplorables();
   sgdFormulas();
   sgdPlayers();
 });

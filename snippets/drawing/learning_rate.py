@@ -37,8 +37,22 @@ A2_LIM = (-0.5, 4.5)
 QUADRATIC_LRS = (0.1, 1.0, 1.8, 2.2)
 # The lowest lr, the highest, and how many learning rates per factor of 10.
 SWEEP_GRID = (10**-2.5, 10**0.5, 7)
-# Log-spaced, closer together near the cliff.
+# The rates the page's text walks through: crawls, ..., zigzags, past the cliff.
 SLIDER_LRS = (0.01, 0.03, 0.1, 0.3, 0.6, 0.9, 1.1)
+# The explorable's knobs: 24 learning rates evenly spaced on a log scale from 0.01 to 1.2 (the
+# cliff, 0.9992, falls between two of them), and six starts around the minimum, (−1, 1) first.
+EXPLORE_LRS = tuple(
+    float(f"{10 ** (-2 + k * math.log10(120) / 23):.3g}") for k in range(24)
+)
+EXPLORE_STARTS = (
+    (-1.0, 1.0),
+    (-1.5, 4.0),
+    (1.0, 4.2),
+    (4.5, 4.0),
+    (4.5, -0.2),
+    (1.0, -0.2),
+)
+EXPLORE_LR_START = 13  # lr = 0.145: converges in the hundred steps, with a visible bend
 
 
 # ---------------------------------------------------------------------------------------------
@@ -197,9 +211,10 @@ def sweep_alt(x, y, lrs, runs):
     )
 
 
-def frame_alt(lr, x, y, steps=100):
-    """Alt text for one slider frame."""
-    run = descend(x, y, lr=lr, steps=steps)
+def explore_alt(x, y, runs, state):
+    """Alt text for one frame of the explorable: where the run from its start went."""
+    run = runs[state["lr"], state["start"]]
+    steps = len(run.losses) - 1
     name = regime(run, least_squares(x, y)[1])
     end = (
         f"diverges, and is stopped at step {run.diverged_at} with loss {run.losses[-1]:.3g}"
@@ -207,10 +222,10 @@ def frame_alt(lr, x, y, steps=100):
         else f"{name}: after {steps} steps it is at ({run.path[-1, 0]:.2f}, {run.path[-1, 1]:.2f}) "
         f"with loss {run.losses[-1]:.4f}"
     )
-    return (
-        f"Path of gradient descent with learning rate {lr:g} on the contours of the line's loss, "
-        f"from (-1, 1): it {end}."
-    ).replace("-", "−")
+    return minus(
+        f"Path of gradient descent with learning rate {state['lr']:g} on the contours of the "
+        f"line's loss, from {_point(state['start'])}: it {end}."
+    )
 
 
 def signs(values, digits=2):
@@ -269,8 +284,40 @@ def lr_label(lr):
 
 
 def slider_label(lr, x):
-    """The slider's text for one learning rate: its lr_label, and whether it is past the cliff."""
+    """The knob's text for one learning rate: its lr_label, and whether it is past the cliff."""
     return lr_label(lr) + (", past the cliff" if lr > cliff(x) else "")
+
+
+def cliff_position(lrs, edge):
+    """Where `edge` falls on a slider over the increasing `lrs`, evenly spaced on a log scale:
+    a fractional index, for render.Knob's marks."""
+    logs = [math.log(lr) for lr in lrs]
+    k = max(i for i, v in enumerate(logs) if v <= math.log(edge))
+    return k + (math.log(edge) - logs[k]) / (logs[k + 1] - logs[k])
+
+
+def explore_knobs(x, lrs=EXPLORE_LRS, starts=EXPLORE_STARTS):
+    """The explorable's two knobs: the learning rate, with the cliff 2/hₘₐₓ marked, and the start,
+    which a click on the contours also chooses."""
+    edge = cliff(x)
+    return [
+        render.Knob(
+            "lr",
+            "Learning rate",
+            lrs,
+            labels=[slider_label(lr, x) for lr in lrs],
+            start=EXPLORE_LR_START,
+            marks={cliff_position(lrs, edge): f"cliff {edge:.4f}"},
+        ),
+        render.Knob(
+            "start",
+            "Start",
+            starts,
+            labels=[_point(a0) for a0 in starts],
+            kind="buttons",
+            points=starts,
+        ),
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -490,17 +537,21 @@ def contour_grid(x, y, n=81):
     return a1, a2, loss_functions.loss_surface(x.double(), y.double(), a1, a2)
 
 
-def plot_path(lr, x, y, grid, steps=100, theme="light"):
-    """Return a Figure for one slider frame: the path of `steps` steps of lr on the loss contours."""
-    run = descend(x, y, lr=lr, steps=steps)
+def explore_runs(x, y, lrs=EXPLORE_LRS, starts=EXPLORE_STARTS, steps=100):
+    """The explorable's runs, by (lr, start): the lesson's descend from each start at each rate."""
+    return {
+        (lr, a0): descend(x, y, a0=a0, lr=lr, steps=steps)
+        for lr in lrs
+        for a0 in starts
+    }
+
+
+def explore_scene(x, y, grid, runs, theme="light"):
+    """The explorable's scene (render.explorable): the loss contours and the minimum drawn once,
+    and the path, its start and the title that say what one (lr, start) did."""
     best, floor = least_squares(x, y)
-    name = regime(run, floor)
-    path = run.path.numpy()
     a1, a2, surface = grid
-    if run.diverged_at is None:
-        end = f"{name}: loss after {steps} steps is {run.losses[-1]:.4f}"
-    else:
-        end = f"{name}: stopped at step {run.diverged_at}"
+    steps = len(next(iter(runs.values())).losses) - 1
     with render.themed(theme) as p:
         fig = render.new_figure(5.6, 4.7)
         ax = fig.add_subplot()
@@ -515,17 +566,39 @@ def plot_path(lr, x, y, grid, steps=100, theme="light"):
             negative_linestyles="solid",
         )
         ax.plot([best[0]], [best[1]], "*", color=p["fg"], ms=12, zorder=5)
-        color = REGIME_COLOR[name](p)
-        ax.plot(path[:, 0], path[:, 1], "-o", color=color, ms=2.5, lw=1.4, zorder=4)
-        ax.plot(path[:1, 0], path[:1, 1], "s", color=color, ms=7, zorder=5)
+        starts = sorted({a0 for _, a0 in runs})
+        ax.plot(*zip(*starts), "o", mfc="none", color=p["muted"], ms=8, zorder=3)
+        (path,) = ax.plot([], [], "-o", ms=2.5, lw=1.4, zorder=4)
+        (first,) = ax.plot([], [], "s", ms=8, zorder=5)
+        title = ax.set_title(" ", fontsize=11, pad=10)
         ax.set_xlim(*A1_LIM)
         ax.set_ylim(*A2_LIM)
         ax.set_aspect("equal")
         ax.grid(False)
         ax.set_xlabel("slope a₁")
         ax.set_ylabel("intercept a₂")
-        ax.set_title(f"{lr_label(lr)} {end}", fontsize=11, pad=10)
-    return render.settle_layout(fig)
+        colors = {name: REGIME_COLOR[name](p) for name in REGIME_COLOR}
+
+    def update(state):
+        run = runs[state["lr"], state["start"]]
+        name = regime(run, floor)
+        points = run.path.numpy()
+        path.set_data(points[:, 0], points[:, 1])
+        first.set_data(points[:1, 0], points[:1, 1])
+        path.set_color(colors[name])
+        first.set_color(colors[name])
+        end = (
+            f"stopped at step {run.diverged_at}"
+            if run.diverged_at is not None
+            else f"loss after {steps} steps {run.losses[-1]:.4f}"
+        )
+        title.set_text(
+            minus(
+                f"{lr_label(state['lr'])} from {_point(state['start'])}: {name}, {end}"
+            )
+        )
+
+    return fig, [path, first, title], update
 
 
 # the roles (render.ROLES) of what a run did, and of the schedules a figure compares
@@ -669,23 +742,17 @@ def sweep_caption(runs):
     )
 
 
-def slider_caption(x, y, lrs):
-    """The caption of the slider, with the steps and the start of plot_path's runs, and where
-    the cliff falls among the slider's learning rates."""
-    steps = _defaults(plot_path)["steps"]
-    start = descend(x, y, lr=lrs[0], steps=0).path[0]
+def explore_caption(x, y, lrs=EXPLORE_LRS, starts=EXPLORE_STARTS):
+    """The explorable's caption: its steps, its knobs' ranges, and where the cliff falls."""
     edge = cliff(x)
     below = max(lr for lr in lrs if lr < edge)
-    above = [lr for lr in lrs if lr > edge]
-    where = (
-        f" The cliff, 2/hₘₐₓ = {edge:.4f}, lies between {below:g} and {min(above):g}."
-        if above
-        else ""
-    )
+    above = min(lr for lr in lrs if lr > edge)
     return (
-        f"Up to {steps} steps of gradient descent on the line problem from a = {_point(start)}, "
-        "the square, on the contours of the loss; the star is the minimum, each dot one step."
-        + where
+        f"Up to 100 steps of gradient descent on the line problem, on the contours of the loss; "
+        f"the star is the minimum, the square the start, each dot one step. {len(lrs)} learning "
+        f"rates from {lrs[0]:g} to {lrs[-1]:g} on a log scale, and {len(starts)} starts (the "
+        f"circles: click one, or choose it below). The cliff, 2/hₘₐₓ = {edge:.4f}, lies between "
+        f"{below:g} and {above:g}."
     )
 
 

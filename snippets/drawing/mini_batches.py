@@ -11,10 +11,11 @@ import math
 from fractions import Fraction
 
 import torch
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from snippets import fit_line
+from snippets import fit_line, learning_rate
 from snippets import mini_batches as mb
 from snippets.checks import check_count
 from snippets.drawing import numbers, render
@@ -1179,3 +1180,513 @@ def plot_noisy(x, y, runs, floors, theme="light"):
         ax.set_ylabel("loss above the minimum (log scale)")
         fig.legend(loc="outside lower center", ncols=2, fontsize=9)
     return fig
+
+
+# ---------------------------------------------------------------------------------------------
+# Explorables: figures the reader drives, every state a run of this page's lesson code
+
+# the bowl of the first explorable, (p1^2 + k p2^2) / 2: curvatures 1 and k; its learning rates are
+# the tuned one times 2^(j / per_octave) for j in lr_steps (so the tuned pair is one of the states)
+BOWL_EXPLORE = {
+    "k": 16,
+    "p0": (-6.0, 2.0),
+    "steps": 50,
+    "per_octave": 5,
+    "lr_steps": (-15, 5),
+    "mus": (0.0, "tuned", 0.6, 0.8, 0.9),
+    "start": (
+        12,
+        0,
+    ),  # the state shown first: a learning rate under plain descent's edge, mu 0
+    "window": (
+        (-8.0, 8.0),
+        (-3.0, 3.0),
+    ),  # the contours' p1 and p2; a path is drawn until it leaves
+}
+# the second: mini-batch SGD on the line, the loss after every update; its learning rates are the
+# line's cliff times 2^((j + 1/2) / per_octave), so the cliff falls between two of them
+NOISE_EXPLORE = {
+    "batch_sizes": (1, 4, 16, 64, N),
+    "updates": 128,
+    "window": 32,  # the last updates, over which the band and the spread are measured
+    "per_octave": 5,
+    "lr_steps": (-18, 2),
+    "seed": 0,
+    "start": (2, 10),  # B = 16, learning rate 0.21
+}
+
+
+def log_index(values, at):
+    """Where `at` lies among log-spaced `values`, as a fractional index (a slider's mark)."""
+    logs = [math.log(v) for v in values]
+    i = max(k for k in range(len(values) - 1) if logs[k] <= math.log(at) or k == 0)
+    return i + (math.log(at) - logs[i]) / (logs[i + 1] - logs[i])
+
+
+def bowl_explore_settings(k=BOWL_EXPLORE["k"]):
+    """The explorable bowl's learning rates and momenta (the tuned mu in place of "tuned")."""
+    lr_t, mu_t = tuned_momentum(1.0, float(k))
+    first, last = BOWL_EXPLORE["lr_steps"]
+    step = BOWL_EXPLORE["per_octave"]
+    lrs = tuple(lr_t * 2 ** (j / step) for j in range(first, last + 1))
+    mus = tuple(mu_t if mu == "tuned" else mu for mu in BOWL_EXPLORE["mus"])
+    return lrs, mus
+
+
+def bowl_explore_runs(k=BOWL_EXPLORE["k"]):
+    """Every state of the bowl explorable: momentum_descent's path and momentum_rate's factor for
+    each (lr, mu), and the factor along a fine grid of learning rates for each mu."""
+    lrs, mus = bowl_explore_settings(k)
+
+    def f(p):
+        return bowl(p, k)
+
+    paths = {
+        (lr, mu): mb.momentum_descent(
+            f, BOWL_EXPLORE["p0"], lr, mu, BOWL_EXPLORE["steps"]
+        )
+        for lr in lrs
+        for mu in mus
+    }
+    fine = torch.logspace(
+        math.log10(lrs[0]), math.log10(lrs[-1]), 121, dtype=torch.float64
+    ).tolist()
+    return {
+        "k": k,
+        "lrs": lrs,
+        "mus": mus,
+        "paths": paths,
+        "rates": {key: valley_rate(*key, k) for key in paths},
+        "fine": fine,
+        "curves": {mu: [valley_rate(lr, mu, k) for lr in fine] for mu in mus},
+    }
+
+
+def mu_label(mu, k=BOWL_EXPLORE["k"]):
+    """A momentum button's text: plain for 0, tuned for the heavy ball's best mu."""
+    if mu == 0:
+        return "0 (plain)"
+    if math.isclose(mu, tuned_momentum(1.0, float(k))[1]):
+        return f"{mu:.2f} (tuned)"
+    return f"{mu:g}"
+
+
+def bowl_explore_knobs(runs):
+    """The bowl explorable's knobs: a learning-rate slider, its mark at plain descent's edge, and
+    a button per momentum."""
+    lrs, mus, k = runs["lrs"], runs["mus"], runs["k"]
+    lr_start, mu_start = BOWL_EXPLORE["start"]
+    edge = limit(mus[mu_start], float(k))
+    return [
+        render.Knob(
+            "lr",
+            "Learning rate η",
+            lrs,
+            labels=[f"{lr:.3g}" for lr in lrs],
+            start=lr_start,
+            marks={log_index(lrs, edge): f"edge 2/L_max = {edge:.3g}"},
+        ),
+        render.Knob(
+            "mu",
+            "Momentum μ",
+            mus,
+            labels=[mu_label(mu, k) for mu in mus],
+            kind="buttons",
+            start=mu_start,
+        ),
+    ]
+
+
+def fate(rate):
+    """What a factor per step means for a run."""
+    return "converges" if rate < 1 else "diverges"
+
+
+def bowl_explore_alt(runs):
+    """The bowl explorable's alt text for each state, from its run and momentum_rate."""
+    k, steps = runs["k"], BOWL_EXPLORE["steps"]
+
+    def alt(state):
+        lr, mu = state["lr"], state["mu"]
+        path, rate = runs["paths"][lr, mu], runs["rates"][lr, mu]
+        loss = bowl(path, k)
+        return numbers.minus(
+            f"Momentum descent on the bowl (p1² + {k} p2²) / 2 from {BOWL_EXPLORE['p0']}, "
+            f"learning rate {lr:.3g}, momentum {mu:.2f}: the factor per step is {rate:.3f}, "
+            f"so the run {fate(rate)}; after {steps} steps the loss is "
+            f"{numbers.sci(loss[-1].item())}, from {loss[0]:.0f} at the start. For this "
+            f"momentum the edge 2(1 + μ) / {k} is at {limit(mu, float(k)):.4f}."
+        )
+
+    return alt
+
+
+def shown_steps(path, window=BOWL_EXPLORE["window"]):
+    """The last step of a path drawn on the contours: the first outside the window, or the end."""
+    (lo1, hi1), (lo2, hi2) = window
+    p1, p2 = path[:, 0], path[:, 1]
+    out = ((p1 < lo1) | (p1 > hi1) | (p2 < lo2) | (p2 > hi2)).nonzero()
+    return int(out[0]) if len(out) else len(path) - 1
+
+
+def bowl_explore_scene(runs, theme="light"):
+    """The bowl explorable: the path on the contours, the loss by step, and the factor per step
+    against the learning rate, for the state's lr and mu."""
+    k, steps, lrs = runs["k"], BOWL_EXPLORE["steps"], runs["lrs"]
+    with render.themed(theme) as p:
+        fig = render.new_figure(6.6, 5.8)
+        grid = fig.add_gridspec(2, 2, height_ratios=(3, 1.7))
+        ax_p, ax_l = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
+        ax_r = fig.add_subplot(grid[1, :])
+        (lo1, hi1), (lo2, hi2) = BOWL_EXPLORE["window"]
+        _bowl_contours(ax_p, (lo1, hi1), (lo2, hi2), k, p)
+        ax_p.set_xlabel("p₁ (curvature 1)")
+        ax_p.set_ylabel(f"p₂ (curvature {k})")
+        x0, y0 = BOWL_EXPLORE["p0"]
+        ax_p.plot([x0], [y0], "s", color=p["fg"], ms=6, zorder=3)
+        (trail,) = ax_p.plot([], [], "-", lw=1.3, zorder=3)
+        (ball,) = ax_p.plot([], [], "o", ms=7, mec=p["fg"], zorder=4)
+        (loss_line,) = ax_l.plot([], [], "-", lw=1.8)
+        (guide,) = ax_l.plot([], [], "--", color=p["fg"], lw=1.0)
+        ax_l.set_yscale("log")
+        ax_l.set_ylim(1e-10, 1e6)
+        ax_l.set_xlim(0, steps)
+        ax_l.yaxis.set_major_locator(FixedLocator([1e-10, 1e-6, 1e-2, 1e2, 1e6]))
+        ax_l.yaxis.set_major_formatter(FuncFormatter(numbers.power_of_ten))
+        ax_l.yaxis.set_minor_formatter(NullFormatter())
+        ax_l.set_xlabel("step")
+        ax_l.set_ylabel("loss (log scale)")
+        for mu in runs[
+            "mus"
+        ]:  # every momentum's factor, faint; the state's own drawn over it
+            ax_r.plot(runs["fine"], runs["curves"][mu], color=p["muted"], lw=0.7)
+        ax_r.axhline(1.0, color=p["muted"], lw=1.0)
+        (curve,) = ax_r.plot([], [], "-", color=p["fg"], lw=1.8)
+        edge_line = ax_r.axvline(lrs[0], color=p["role"]["wrong"], ls=":", lw=1.6)
+        edge_text = ax_r.text(
+            0, 1.38, "", color=p["role"]["wrong"], ha="right", va="top", fontsize=11
+        )
+        (marker,) = ax_r.plot([], [], "o", ms=8, mec=p["fg"], zorder=4)
+        ax_r.set_xscale("log")
+        ax_r.set_xlim(lrs[0] / 1.1, lrs[-1] * 1.1)
+        ax_r.set_ylim(0.3, 1.45)
+        ax_r.xaxis.set_major_locator(FixedLocator([0.02, 0.05, 0.1, 0.2]))
+        _plain_log_labels(ax_r.xaxis)
+        ax_r.set_xlabel("learning rate η (log scale)")
+        ax_r.set_ylabel("factor per step")
+        title = fig.suptitle(" ", fontsize=11)
+
+        def update(state):
+            lr, mu = state["lr"], state["mu"]
+            path, rate = runs["paths"][lr, mu], runs["rates"][lr, mu]
+            color = p["role"]["path" if rate < 1 else "wrong"]
+            shown = path[: shown_steps(path) + 1]
+            trail.set_data(shown[:, 0].numpy(), shown[:, 1].numpy())
+            ball.set_data(shown[-1:, 0].numpy(), shown[-1:, 1].numpy())
+            loss = bowl(path, k).numpy()
+            loss_line.set_data(range(len(loss)), loss)
+            # the closed form: the loss, a square, shrinks (or grows) by rate squared per step
+            guide.set_data([0, steps], [loss[-1] * rate ** (-2 * steps), loss[-1]])
+            for artist in (trail, ball, loss_line, marker):
+                artist.set_color(color)
+            ball.set_markeredgecolor(p["fg"])
+            marker.set_markeredgecolor(p["fg"])
+            curve.set_data(runs["fine"], runs["curves"][mu])
+            edge = limit(mu, float(k))
+            edge_line.set_xdata([edge, edge])
+            edge_text.set_position((edge / 1.03, 1.42))
+            edge_text.set_text(f"edge 2(1 + μ) / {k} = {edge:.3g}")
+            marker.set_data([lr], [min(rate, 1.42)])
+            title.set_text(
+                f"η = {lr:.3g}, μ = {mu:.2f}: factor {rate:.3f} per step, {fate(rate)}"
+            )
+
+        artists = [trail, ball, loss_line, guide, curve, edge_line, edge_text, marker]
+    return fig, [*artists, title], update
+
+
+def noise_explore_settings(x):
+    """The noisy explorable's batch sizes and learning rates, from the line's cliff 2 / h_max."""
+    c = learning_rate.cliff(x)
+    first, last = NOISE_EXPLORE["lr_steps"]
+    step = NOISE_EXPLORE["per_octave"]
+    lrs = tuple(c * 2 ** ((j + 0.5) / step) for j in range(first, last + 1))
+    return NOISE_EXPLORE["batch_sizes"], lrs
+
+
+def noise_explore_runs(x, y):
+    """Every state of the noisy explorable: for each (batch size, lr), the loss above the
+    least-squares minimum after each of train's first updates, and its last window's statistics."""
+    sizes, lrs = noise_explore_settings(x)
+    updates, window = NOISE_EXPLORE["updates"], NOISE_EXPLORE["window"]
+    floor = least_squares(x, y)[1]
+    above, stats = {}, {}
+    for b in sizes:
+        epochs = math.ceil(updates * b / len(y))
+        for lr in lrs:
+            path = mb.train(x, y, b, lr, epochs, seed=NOISE_EXPLORE["seed"])
+            loss = losses(x, y, path[: updates + 1]) - floor
+            last = loss[-window:]
+            finite = bool(last.isfinite().all())
+            stats[b, lr] = {
+                "std": last.std().item() if finite else math.inf,
+                "low": last.quantile(0.1).item() if finite else math.inf,
+                "high": last.quantile(0.9).item() if finite else math.inf,
+                "last": loss[-1].item(),
+            }
+            above[b, lr] = loss
+    return {
+        "sizes": sizes,
+        "lrs": lrs,
+        "cliff": learning_rate.cliff(x),
+        "n": len(y),
+        "above": above,
+        "stats": stats,
+    }
+
+
+def batch_label(b, n=N):
+    """A batch-size button's text."""
+    return f"{b} (full)" if b == n else str(b)
+
+
+def noise_explore_knobs(runs):
+    """The noisy explorable's knobs: a button per batch size, and a learning-rate slider marked
+    at the line's cliff."""
+    sizes, lrs = runs["sizes"], runs["lrs"]
+    b_start, lr_start = NOISE_EXPLORE["start"]
+    return [
+        render.Knob(
+            "batch",
+            "Batch size B",
+            sizes,
+            labels=[batch_label(b, runs["n"]) for b in sizes],
+            kind="buttons",
+            start=b_start,
+        ),
+        render.Knob(
+            "lr",
+            "Learning rate η",
+            lrs,
+            labels=[f"{lr:.3g}" for lr in lrs],
+            start=lr_start,
+            marks={
+                log_index(lrs, runs["cliff"]): f"cliff 2/h_max = {runs['cliff']:.3g}"
+            },
+        ),
+    ]
+
+
+def blew_up(stats):
+    """Whether a run's loss ended far above where it started: diverged (or on its way)."""
+    return not stats["high"] < NOISE_EXPLORE_TOP
+
+
+NOISE_EXPLORE_TOP = (
+    1e3  # the top of the loss axis: a run whose last losses pass it diverged
+)
+
+
+def noise_explore_alt(runs):
+    """The noisy explorable's alt text for each state, from its run."""
+    updates, window = NOISE_EXPLORE["updates"], NOISE_EXPLORE["window"]
+
+    def alt(state):
+        b, lr = state["batch"], state["lr"]
+        s, loss = runs["stats"][b, lr], runs["above"][b, lr]
+        head = (
+            f"The loss on all {runs['n']} points above the least-squares minimum, log scale, "
+            f"over {updates} updates of mini-batch SGD with batch size {b} and learning rate "
+            f"{lr:.3g} (full-batch descent's cliff is at {runs['cliff']:.3f}): "
+        )
+        if blew_up(s):
+            big = (loss > NOISE_EXPLORE_TOP) | ~loss.isfinite()
+            return head + (
+                f"the run diverges, its loss passing {NOISE_EXPLORE_TOP:g} at update "
+                f"{int(big.int().argmax())}."
+            )
+        return head + numbers.minus(
+            f"after {updates} updates it is {numbers.sci(s['last'])}; over the last {window} "
+            f"it stays between {numbers.sci(s['low'])} and {numbers.sci(s['high'])}, with a "
+            f"spread (standard deviation) of {numbers.sci(s['std'])}."
+        )
+
+    return alt
+
+
+def noise_explore_scene(runs, theme="light"):
+    """The noisy explorable: the loss above the minimum by update, the band where its last updates
+    stayed, and every run's spread against the learning rate, the state's batch size drawn over."""
+    updates, window = NOISE_EXPLORE["updates"], NOISE_EXPLORE["window"]
+    sizes, lrs = runs["sizes"], runs["lrs"]
+    bottom, top = 1e-8, NOISE_EXPLORE_TOP
+
+    def spreads(b):
+        return [min(runs["stats"][b, lr]["std"], 1e300) for lr in lrs]
+
+    with render.themed(theme) as p:
+        fig = render.new_figure(6.6, 5.8)
+        ax_t, ax_s = fig.subplots(2, 1, height_ratios=(3, 2))
+        (line,) = ax_t.plot([], [], "-", lw=1.3)
+        band = ax_t.add_patch(
+            Rectangle((updates - window, bottom), window, 1, alpha=0.3, lw=0)
+        )
+        (level,) = ax_t.plot([], [], "-", lw=1.0, color=p["fg"])
+        ax_t.set_yscale("log")
+        ax_t.set_ylim(bottom, top)
+        ax_t.set_xlim(0, updates)
+        ax_t.yaxis.set_major_locator(FixedLocator([1e-8, 1e-6, 1e-4, 1e-2, 1, 1e2]))
+        ax_t.yaxis.set_major_formatter(FuncFormatter(numbers.power_of_ten))
+        ax_t.yaxis.set_minor_formatter(NullFormatter())
+        ax_t.set_xlabel("update")
+        ax_t.set_ylabel("loss above the minimum")
+        label = ax_t.text(
+            0.98,
+            0.95,
+            "",
+            transform=ax_t.transAxes,
+            ha="right",
+            va="top",
+            fontsize=11,
+            bbox={"fc": p["bg"], "ec": "none", "pad": 2},
+        )
+        for (
+            b
+        ) in sizes:  # every batch size's spread, faint; the state's own drawn over it
+            ax_s.plot(lrs, spreads(b), color=p["muted"], lw=0.7)
+        cliff = runs["cliff"]
+        ax_s.axvline(cliff, color=p["role"]["wrong"], ls=":", lw=1.6)
+        ax_s.text(
+            cliff / 1.04,
+            3e-7,
+            f"cliff 2/h_max = {cliff:.3g}",
+            color=p["role"]["wrong"],
+            ha="right",
+            va="top",
+            fontsize=11,
+        )
+        (curve,) = ax_s.plot([], [], "-", color=p["fg"], lw=1.8)
+        (marker,) = ax_s.plot([], [], "o", ms=8, mec=p["fg"], zorder=4)
+        ax_s.set_xscale("log")
+        ax_s.set_yscale("log")
+        ax_s.set_xlim(lrs[0] / 1.1, lrs[-1] * 1.1)
+        ax_s.set_ylim(1e-8, 1e2)
+        ax_s.xaxis.set_major_locator(FixedLocator([0.1, 0.2, 0.5, 1]))
+        _plain_log_labels(ax_s.xaxis)
+        ax_s.yaxis.set_major_locator(FixedLocator([1e-8, 1e-5, 1e-2, 1e1]))
+        ax_s.yaxis.set_major_formatter(FuncFormatter(numbers.power_of_ten))
+        ax_s.yaxis.set_minor_formatter(NullFormatter())
+        ax_s.set_xlabel("learning rate η (log scale)")
+        ax_s.set_ylabel(f"spread, last {window}")
+
+        def update(state):
+            b, lr = state["batch"], state["lr"]
+            s, loss = runs["stats"][b, lr], runs["above"][b, lr]
+            bad = blew_up(s)
+            color = p["role"]["wrong" if bad else "path"]
+            shown = loss.clamp(min=bottom / 10).nan_to_num(nan=1e300, posinf=1e300)
+            line.set_data(range(len(shown)), shown.numpy())
+            low, high = (max(s["low"], bottom), s["high"]) if not bad else (top, top)
+            band.set_y(low)
+            band.set_height(high - low)
+            band.set_color(color)
+            mid = max(loss[-window:].mean().item(), bottom) if not bad else top * 10
+            level.set_data([updates - window, updates], [mid, mid])
+            for artist in (line, marker):
+                artist.set_color(color)
+            marker.set_markeredgecolor(p["fg"])
+            curve.set_data(lrs, spreads(b))
+            marker.set_data([lr], [min(s["std"], 50.0)])
+            label.set_text(
+                f"B = {b}, η = {lr:.3g}: "
+                + ("diverges" if bad else f"spread {numbers.sci(s['std'])}")
+            )
+
+        artists = [line, band, level, label, curve, marker]
+    return fig, artists, update
+
+
+def either_side(lrs, edge):
+    """The slider's learning rates just under and just over `edge`."""
+    return max(lr for lr in lrs if lr < edge), min(lr for lr in lrs if lr > edge)
+
+
+def best_state(runs):
+    """The (lr, mu) of the bowl explorable whose factor per step is smallest, and that factor."""
+    key = min(runs["rates"], key=runs["rates"].get)
+    return key, runs["rates"][key]
+
+
+def bowl_explore_sentence(runs):
+    """What to try on the bowl explorable, with its numbers: each mu's edge between two of the
+    slider's learning rates, and the fastest state."""
+    k, lrs = runs["k"], runs["lrs"]
+    parts = []
+    for mu in runs["mus"]:
+        edge = limit(mu, float(k))
+        under, over = either_side(lrs, edge)
+        parts.append(
+            f"μ = {mu:.2f}, edge {edge:.4g}: {under:.3g} converges, {over:.3g} diverges"
+        )
+    (lr, mu), rate = best_state(runs)
+    root = math.sqrt(k)
+    return (
+        f"<p>Start with plain descent (μ = 0) and slide the learning rate to the right: the path "
+        f"zigzags more and more across the steep direction, and past the edge 2 / L_max it flies "
+        f"off. Then choose a momentum. The edge moves to 2(1 + μ) / L_max, and on the slider it "
+        f"falls between two learning rates for every μ: {'; '.join(parts)}. The fastest state "
+        f"of all is η = {lr:.3g} with μ = {mu:.2f}, a factor of {rate:.3f} per step: the tuned "
+        f"pair of the formula above, with (√κ − 1) / (√κ + 1) = {(root - 1) / (root + 1):.3f} "
+        f"for κ = {k}.</p>"
+    )
+
+
+def noise_explore_sentence(runs):
+    """What to try on the noisy explorable, with its numbers: the spread at one learning rate for
+    every batch size, and where B = 1 and the full batch blow up."""
+    sizes, lrs, cliff = runs["sizes"], runs["lrs"], runs["cliff"]
+    lr = lrs[NOISE_EXPLORE["start"][1]]
+    spread = ", ".join(
+        f"{numbers.sci(runs['stats'][b, lr]['std'])} at B = {b}" for b in sizes[:-1]
+    )
+    full = sizes[-1]
+    stable = [r for r in lrs if not blew_up(runs["stats"][full, r])]
+    first_bad = min(r for r in lrs if blew_up(runs["stats"][sizes[0], r]))
+    return (
+        f"<p>Pick a learning rate and step through the batch sizes: the loss comes down, "
+        f"then jitters in a band that narrows as B grows. At η = {lr:.3g} the spread of the "
+        f"last {NOISE_EXPLORE['window']} updates is {spread}, and the full batch does not "
+        f"jitter at all. Then slide the learning rate up: the full batch converges up to "
+        f"η = {max(stable):.3g} and diverges from {min(r for r in lrs if r not in stable):.3g} "
+        f"on, either side of the cliff 2 / h_max = {cliff:.3f} of Learning rate. Small "
+        f"batches do not wait for the cliff: with B = {sizes[0]} the run already blows up at "
+        f"η = {first_bad:.3g}.</p>"
+    )
+
+
+def bowl_explore_caption(runs):
+    """The bowl explorable's caption, from its settings."""
+    k, (lr_t, mu_t) = runs["k"], tuned_momentum(1.0, float(runs["k"]))
+    return (
+        f"Momentum descent on f(p) = (p₁² + {k} p₂²) / 2 from (−6, 2), {BOWL_EXPLORE['steps']} "
+        f"steps, for {len(runs['lrs'])} learning rates (log-spaced, the tuned {lr_t:.3g} among "
+        f"them) and {len(runs['mus'])} momenta (the tuned {mu_t:.2f} among them). Top: the path "
+        "on the contours (red once it diverges) and the loss by step, log scale, with the "
+        "closed form dashed: the loss times the factor squared per step. Bottom: the factor "
+        "per step from momentum_rate against the learning rate, for this μ (thick) and the "
+        "others (thin); dotted, the edge 2(1 + μ) / L_max where it crosses 1."
+    )
+
+
+def noise_explore_caption(runs):
+    """The noisy explorable's caption, from its settings."""
+    updates, window = NOISE_EXPLORE["updates"], NOISE_EXPLORE["window"]
+    return (
+        f"Mini-batch SGD (train, seed {NOISE_EXPLORE['seed']}) on the {runs['n']} points, "
+        f"{updates} updates from a0 = (−1, 1), for {len(runs['sizes'])} batch sizes and "
+        f"{len(runs['lrs'])} log-spaced learning rates. Top: the loss on all the data above "
+        f"the least-squares minimum after each update, log scale; shaded, where the last "
+        f"{window} updates stayed (10th to 90th percentile), and the line, their mean. Bottom: "
+        f"the standard deviation of those last {window} losses against the learning rate, for "
+        "this batch size (thick) and the others (thin); dotted, full-batch descent's cliff."
+    )

@@ -338,10 +338,11 @@ def animation(
     """Draw `animate(*args, theme=..., **kwargs)` frames in both themes; save GIFs; return the HTML.
 
     Each theme gets figures/<name>-<theme>.gif, the animation a reader can save, and
-    figures/<name>-<theme>-still.png, its last frame: what the page shows until the animation plays
-    (at once for a reader who asks for reduced motion, until they press play). The figure carries a player (docs/javascripts/figures.js: play and
-    pause, a frame back or forward, a scrubber) that shows `labels[i]` for frame i (by default
-    "frame i of n"). With `preview`, the light GIF is the image of the page's link preview.
+    figures/<name>-<theme>-still.png, its last frame: what the page shows until the animation
+    plays (for a reader who asks for reduced motion, until they press play). The figure carries a
+    player (docs/javascripts/figures.js: play and pause, a frame back or forward, a scrubber) that
+    shows `labels[i]` for frame i (by default "frame i of n"). With `preview`, the light GIF is
+    the image of the page's link preview.
     """
     _check_name(name, alt)
     sources, stills, size, count = {}, {}, None, None
@@ -401,76 +402,6 @@ def animation(
     )
 
 
-def slider(
-    plot,
-    values,
-    *args,
-    name,
-    alt,
-    label,
-    labels=None,
-    caption=None,
-    fmt="svg",
-    start=0,
-    **kwargs,
-):
-    """Draw `plot(value, *args, theme=..., **kwargs)` for every value; return a figure with a slider.
-
-    Every frame is drawn in both themes ahead of time and saved as
-    figures/<name>-<i>-<theme>.<fmt>; the page carries them all as <img> tags, and the slider (a
-    plain range input, run by docs/javascripts/figures.js) shows one at a time. Without JavaScript
-    the page shows frame `start`. `alt` holds one alt text per value; `labels` the text shown
-    beside the slider for each value (by default the value itself).
-    """
-    values, alt = list(values), list(alt)
-    _check_name(name, "alt texts are checked below")
-    labels = [f"{v:g}" for v in values] if labels is None else list(labels)
-    if len(values) < 2:
-        raise ValueError(f"a slider needs at least 2 values, got {len(values)}")
-    if len(alt) != len(values) or len(labels) != len(values):
-        raise ValueError(
-            f"need one alt text and one label per value: {len(values)} values, "
-            f"{len(alt)} alt texts, {len(labels)} labels"
-        )
-    if not all(a and a.strip() for a in alt):
-        raise ValueError(
-            f"every frame of slider {name!r} needs alt text that says what it shows"
-        )
-    if not 0 <= start < len(values):
-        raise ValueError(
-            f"start must index one of the {len(values)} values, got {start}"
-        )
-    if not label or not label.strip():
-        raise ValueError(f"slider {name!r} needs a label that says what it changes")
-    imgs, size = [], None
-    for i, value in enumerate(values):
-        for theme in THEMES:
-            fig = plot(value, *args, theme=theme, **kwargs)
-            data = figure_bytes(fig, fmt)
-            size = _size(data, fig)
-            src = _write(data, f"{name}-{i}-{theme}.{fmt}")
-            hidden = "" if i == start else " hidden"
-            imgs.append(
-                f'<img src="{src}#only-{theme}" alt="{html.escape(alt[i], quote=True)}" '
-                f'width="{size[0]}" height="{size[1]}" loading="lazy" data-frame="{i}"'
-                f"{hidden}>"
-            )
-    options = "".join(
-        f'<option value="{i}" label="{html.escape(t, quote=True)}"></option>'
-        for i, t in enumerate(labels)
-    )
-    texts = html.escape(json.dumps(labels), quote=True)
-    cap = f"\n<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-    return (
-        f'<figure class="sgd-figure sgd-slider" id="{name}">\n' + "\n".join(imgs) + "\n"
-        f'<label class="sgd-slider__control"><span>{html.escape(label)}</span> '
-        f'<input type="range" min="0" max="{len(values) - 1}" step="1" value="{start}" '
-        f'list="{name}-marks" data-labels="{texts}" aria-valuetext="{html.escape(labels[start])}"> '
-        f"<output>{html.escape(labels[start])}</output></label>"
-        f'<datalist id="{name}-marks">{options}</datalist>{cap}\n</figure>\n'
-    )
-
-
 # Budgets for explorables: frames per palette, and bytes of frames on disk for one explorable.
 # (tests/test_site.py holds each page's images loaded up front to PAGE_IMAGES_BUDGET as well.)
 MAX_EXPLORABLE_FRAMES = 800
@@ -506,11 +437,15 @@ class Knob:
         if not self.key or not all(c.isalnum() for c in self.key):
             raise ValueError(f"key must be letters and digits, got {self.key!r}")
         if not self.label or not self.label.strip():
-            raise ValueError(f"knob {self.key!r} needs a label that says what it changes")
+            raise ValueError(
+                f"knob {self.key!r} needs a label that says what it changes"
+            )
         values = tuple(self.values)
         object.__setattr__(self, "values", values)
         if len(values) < 2:
-            raise ValueError(f"knob {self.key!r} needs at least 2 values, got {len(values)}")
+            raise ValueError(
+                f"knob {self.key!r} needs at least 2 values, got {len(values)}"
+            )
         labels = (
             tuple(f"{v:g}" if isinstance(v, (int, float)) else str(v) for v in values)
             if self.labels is None
@@ -522,17 +457,24 @@ class Knob:
         if self.kind not in KNOB_KINDS:
             raise ValueError(f"kind must be one of {KNOB_KINDS}, got {self.kind!r}")
         if not 0 <= self.start < len(values):
-            raise ValueError(f"start of knob {self.key!r} must index its values, got {self.start}")
+            raise ValueError(
+                f"start of knob {self.key!r} must index its values, got {self.start}"
+            )
         if self.kind == "steps" and list(values) != sorted(set(values)):
             raise ValueError(f"the steps of knob {self.key!r} must increase")
         for at in self.marks:
             if not 0 <= at <= len(values) - 1:
-                raise ValueError(f"mark {at} of knob {self.key!r} lies outside its values")
+                raise ValueError(
+                    f"mark {at} of knob {self.key!r} lies outside its values"
+                )
         if self.points is not None:
             points = tuple((float(x), float(y)) for x, y in self.points)
             if len(points) != len(values):
                 raise ValueError(f"knob {self.key!r} needs one point per value")
             object.__setattr__(self, "points", points)
+
+
+END_MARK = ' class="sgd-knob__mark--end"'  # a mark near a slider's right end: its text ends there
 
 
 def _knob_html(name, knob, index):
@@ -545,7 +487,7 @@ def _knob_html(name, knob, index):
     if knob.kind == "buttons":
         options = "".join(
             f'<label><input type="radio" name="{name}-{key}" value="{i}"'
-            f'{" checked" if i == knob.start else ""}> {html.escape(t)}</label>'
+            f"{' checked' if i == knob.start else ''}> {html.escape(t)}</label>"
             for i, t in enumerate(knob.labels)
         )
         return (
@@ -557,10 +499,15 @@ def _knob_html(name, knob, index):
         f'aria-label="{label}" aria-valuetext="{shown}" data-labels="{texts}">'
     )
     marks = "".join(
-        f'<span style="left: {100 * at / last:.2f}%">{html.escape(text)}</span>'
+        f"<span{END_MARK if at / last > 0.75 else ''} "
+        f'style="left: {100 * at / last:.2f}%">{html.escape(text)}</span>'
         for at, text in sorted(knob.marks.items())
     )
-    marks = f'<div class="sgd-knob__marks" aria-hidden="true">{marks}</div>' if marks else ""
+    marks = (
+        f'<div class="sgd-knob__marks" aria-hidden="true">{marks}</div>'
+        if marks
+        else ""
+    )
     if knob.kind == "range":
         return (
             f'<div class="sgd-knob sgd-knob--range" {data}><span class="sgd-knob__name" '
@@ -582,6 +529,29 @@ def _knob_html(name, knob, index):
         f'<span class="sgd-knob__name" aria-hidden="true">{label}</span>{buttons}'
         f'<div class="sgd-knob__track">{slider}{marks}</div><output>{shown}</output></div>'
     )
+
+
+def _blitter(fig, artists, update):
+    """A function from a state to its frame as a PIL RGB image, drawn as blit_frames draws: the
+    figure once, then only `artists`, set by `update(state)`, over a copy of the rest."""
+    for artist in artists:
+        artist.set_animated(True)
+    fig.canvas.draw()
+    fig.set_layout_engine("none")
+    background = fig.canvas.copy_from_bbox(fig.bbox)
+    size = fig.canvas.get_width_height()
+
+    def draw(state):
+        update(state)
+        fig.canvas.restore_region(background)
+        for artist in artists:
+            fig.draw_artist(artist)
+        rgba = Image.frombuffer(
+            "RGBA", size, fig.canvas.buffer_rgba(), "raw", "RGBA", 0, 1
+        )
+        return rgba.convert("RGB")
+
+    return draw
 
 
 def explorable(scene, knobs, *args, name, alt, caption=None, dpi=150, **kwargs):
@@ -622,23 +592,27 @@ def explorable(scene, knobs, *args, name, alt, caption=None, dpi=150, **kwargs):
         size = _size(None, fig)
         fig.set_dpi(dpi)
         settle_layout(fig)
-        frames = blit_frames(fig, artists, update, states)
-        # one palette for all frames (the first, middle and last stacked), no dithering: a pixel
-        # keeps its colour from frame to frame, and PNG stores 64 colours in a byte each
-        sample = np.concatenate([frames[0], frames[len(frames) // 2], frames[-1]], axis=0)
-        palette = Image.fromarray(sample).quantize(
-            colors=64, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE
+        draw = _blitter(fig, artists, update)
+        # one palette for all frames, from the first, middle and last stacked, and no dithering:
+        # a pixel keeps its colour from frame to frame; 128 colours keep grid lines grey
+        sample = [draw(states[j]) for j in (0, len(states) // 2, len(states) - 1)]
+        stack = Image.new("RGB", (sample[0].width, 3 * sample[0].height))
+        for k, image in enumerate(sample):
+            stack.paste(image, (0, k * image.height))
+        palette = stack.quantize(
+            colors=128, method=Image.Quantize.MAXCOVERAGE, dither=Image.Dither.NONE
         )
         files[theme] = []
-        for combo, frame in zip(combos, frames):
+        for combo, state in zip(combos, states):
             buf = io.BytesIO()
-            Image.fromarray(frame).quantize(palette=palette, dither=Image.Dither.NONE).save(
-                buf, format="PNG", compress_level=9
+            draw(state).quantize(palette=palette, dither=Image.Dither.NONE).save(
+                buf, format="PNG", compress_level=6
             )
             total += len(buf.getvalue())
             filename = f"{name}-{'-'.join(map(str, combo))}-{theme}.png"
             files[theme].append(_write(buf.getvalue(), filename)[len(FIGURES_URL) :])
-        if theme == "light":  # where each knob's points lie in the image, from its top left
+        # where each knob's points lie in the image, from its top left
+        if theme == "light":
             for k in knobs:
                 if k.points is not None:
                     to_pixels = fig.axes[k.axes].transData.transform(np.array(k.points))
