@@ -242,7 +242,7 @@ def error_table(lesson):
 
 START_SLOPES = (-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0)  # the slope a1 to start from
 START_INTERCEPTS = (-1.0, 0.0, 1.0, 2.0, 3.0)  # the intercept a2 to start from
-EXPLORE_STEPS = (0, 1, 2, 5, 10, 30, 100)  # the steps the reader can see
+EXPLORE_STEPS = (0, 1, 3, 10, 30, 100)  # the steps the reader can see
 TOLERANCE = 0.01  # every start ends this close to least squares, in each parameter
 
 
