@@ -480,3 +480,154 @@ CALLS = [
     test_every_good_call_of_the_table_runs,
     test_a_bad_argument_is_refused_with_a_message_that_names_it,
 ) = table_of_bad_inputs(ad, CALLS)
+
+
+# ---------------------------------------------------------------------------------------------
+# The explorable: one update, stepped through
+
+
+@pytest.fixture(scope="module")
+def updates():
+    return draw.update_runs()
+
+
+def torch_twin(name):
+    """torch.optim's optimizer for each of the explorable's, on a fresh parameter at the start,
+    with the race's settings."""
+    optimizer, fixed, lr = draw.OPTIMIZERS[name]
+    twin = {ad.RMSprop: torch.optim.RMSprop, ad.Adam: torch.optim.Adam}.get(
+        optimizer, optimizer
+    )
+    a = torch.tensor(draw.A0, dtype=F64, requires_grad=True)
+    return a, twin([a], lr=lr, **fixed)
+
+
+@pytest.mark.parametrize("name", draw.EXPLORE)
+def test_the_drawn_state_is_torch_optims_state_after_every_step(updates, name):
+    x, y, f, *_ = draw.problem()
+    a, opt = torch_twin(name)
+    keys = {
+        "momentum": ("momentum_buffer", None),
+        "RMSprop": (None, "square_avg"),
+        "Adam": ("exp_avg", "exp_avg_sq"),
+        "SGD": (None, None),
+    }[name]
+    for drawn in updates[name]:
+        before = a.detach().clone()
+        opt.zero_grad()
+        f(a).backward()
+        assert_close(drawn["a"], before, atol=1e-12 * before.abs().max().item())
+        # the gradient, from its formula 2/n X^T (X a - y), not autograd
+        assert_close(
+            drawn["g"], 2 / len(y) * x.T @ (x @ before - y), rtol=1e-12, atol=1e-12
+        )
+        opt.step()
+        for row, key in zip(("m", "v"), keys):
+            if key is None:
+                assert drawn[row] is None
+            else:
+                kept = opt.state[a][key]
+                assert_close(drawn[row], kept, atol=1e-12 * kept.abs().max().item())
+        # the step drawn is the parameters' change in torch.optim's run
+        change = a.detach() - before
+        assert_close(drawn["step"], change, atol=1e-12 * before.abs().max().item())
+
+
+@pytest.mark.parametrize("name", draw.EXPLORE)
+def test_the_drawn_step_follows_from_the_drawn_state_by_the_optimizers_rule(
+    updates, name
+):
+    *_, lr = draw.OPTIMIZERS[name]
+    beta1, beta2 = 0.9, 0.999  # Adam's defaults, which the race keeps
+    for t, u in enumerate(updates[name], 1):
+        if name == "SGD":
+            rule = -lr * u["g"]
+        elif name == "momentum":
+            rule = -lr * u["m"]
+            # the velocity itself, from scratch: mu times the last one, plus the gradient
+            last = updates[name][t - 2]["m"] if t > 1 else torch.zeros(2, dtype=F64)
+            assert_close(u["m"], draw.MU * last + u["g"], rtol=1e-12, atol=1e-12)
+        elif name == "RMSprop":
+            rule = -lr * u["g"] / (u["v"].sqrt() + 1e-8)
+        else:
+            m_hat, v_hat = u["m"] / (1 - beta1**t), u["v"] / (1 - beta2**t)
+            rule = -lr * m_hat / (v_hat.sqrt() + 1e-8)
+        # a change of the parameters carries their rounding: to 1e-12 of their size
+        assert_close(u["step"], rule, atol=1e-12 * u["a"].abs().max().item())
+
+
+def test_momentums_drawn_path_is_mini_batches_momentum_descent(updates):
+    from snippets import mini_batches
+
+    _, fixed, lr = draw.OPTIMIZERS["momentum"]
+    f = draw.problem()[2]
+    path = mini_batches.momentum_descent(
+        f, draw.A0, lr=lr, mu=fixed["momentum"], steps=draw.EXPLORE_STEPS
+    )
+    drawn = torch.stack(
+        [u["a"] for u in updates["momentum"]]
+        + [updates["momentum"][-1]["a"] + updates["momentum"][-1]["step"]]
+    )
+    assert_close(drawn, path, atol=1e-12)
+
+
+def test_the_explorables_sentence_holds_on_the_runs(updates):
+    said = draw.update_sentence(updates)
+    sgd, rms, adam = (updates[n][0] for n in ("SGD", "RMSprop", "Adam"))
+    ratio = (sgd["g"][0] / sgd["g"][1]).abs().item()
+    assert ratio > 10 and f"{ratio:.0f} times the intercept's" in said
+    # the first adaptive steps, from their closed forms: Adam's lr g / (|g| + eps), RMSprop's
+    # lr g / (sqrt(1 - alpha) |g| + eps) with torch's default alpha 0.99
+    lr = draw.OPTIMIZERS["Adam"][2]
+    assert_close(
+        adam["step"].abs(), lr * sgd["g"].abs() / (sgd["g"].abs() + 1e-8), rtol=1e-12
+    )
+    lr = draw.OPTIMIZERS["RMSprop"][2]
+    first = lr * sgd["g"].abs() / (math.sqrt(0.01) * sgd["g"].abs() + 1e-8)
+    assert_close(rms["step"].abs(), first, rtol=1e-12)
+    assert f"RMSprop steps {first[0]:.3f} and {first[1]:.3f}" in said
+    late = updates["momentum"][9]
+    cos = (late["step"] @ -late["g"]) / (late["step"].norm() * late["g"].norm())
+    degrees = math.degrees(math.acos(cos.item()))
+    assert degrees > 5 and f"{degrees:.0f}° away from −g" in said
+
+
+def test_the_explorables_alt_texts_carry_the_updates_numbers(updates):
+    alt = draw.update_alt(updates)
+    for name, t in [("SGD", 1), ("momentum", 10), ("RMSprop", 3), ("Adam", 30)]:
+        u = updates[name][t - 1]
+        said = alt({"opt": name, "step": t})
+        assert said.startswith(f"{name} on the line") and f"update {t} of" in said
+        for row in ("g", "step"):
+            assert f"{u[row][0].item():.3g}".replace("-", "−") in said
+        if u["v"] is not None:
+            assert f"√v = ({u['v'][0].sqrt().item():.3g}".replace("-", "−") in said
+        if u["m"] is not None:
+            assert f"m = ({u['m'][0].item():.3g}".replace("-", "−") in said
+
+
+def test_the_explorable_has_a_frame_per_optimizer_and_update_in_both_themes(updates):
+    knobs = draw.update_knobs()
+    assert [k.values for k in knobs] == [
+        draw.EXPLORE,
+        tuple(range(1, draw.EXPLORE_STEPS + 1)),
+    ]
+    assert len(draw.EXPLORE) * draw.EXPLORE_STEPS <= 300
+    for theme in render.THEMES:
+        fig, artists, update = draw.update_scene(updates, theme=theme)
+        assert fig.get_size_inches()[0] <= 7 and len(fig.axes) == 2
+        states = [
+            {"opt": "SGD", "step": 1},
+            {"opt": "Adam", "step": 1},
+            {"opt": "Adam", "step": 30},
+        ]
+        frames = render.blit_frames(fig, artists, update, states)
+        assert not (frames[0] == frames[1]).all() and not (frames[1] == frames[2]).all()
+
+
+@pytest.mark.parametrize("name", draw.EXPLORE)
+def test_the_explorable_steps_through_the_races_own_runs(updates, name):
+    run = updates[name]
+    drawn = torch.stack([u["a"] for u in run] + [run[-1]["a"] + run[-1]["step"]])
+    race = draw.race_run(name)[: draw.EXPLORE_STEPS + 1]
+    assert_close(drawn, race, atol=1e-12)

@@ -8,7 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
-from conftest import Call, assert_close, run_program, table_of_bad_inputs
+from conftest import Call, assert_close, defaults, run_program, table_of_bad_inputs
 from snippets import fit_line
 from snippets.drawing import fit_line as draw
 from snippets.drawing import line_problem, numbers, render, tables
@@ -351,3 +351,110 @@ def test_every_step_uses_every_point_so_two_runs_take_the_same_steps(data64, pat
     assert torch.equal(fit_line.fit(x, y), path64)
     full = torch.stack([2 / len(y) * x.T @ (x @ a - y) for a in path64[:-1]])
     assert_close(path64[1:], path64[:-1] - 0.1 * full, atol=1e-12)
+
+
+# -- the explorable: from any start -----------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def explore():
+    x, y = fit_line.make_data()  # the page's data, in float32 as the page runs it
+    return x, y, draw.explore_runs(x, y)
+
+
+def lstsq(x, y):
+    """The least-squares line in float64, by torch.linalg.lstsq (the default driver)."""
+    x64, y64 = x.double(), y.double()
+    return torch.linalg.lstsq(x64, y64.unsqueeze(1)).solution.squeeze(1)
+
+
+def test_the_explorable_runs_fit_from_every_start_of_its_knobs(explore):
+    *_, runs = explore
+    w, b, steps = draw.explore_knobs()
+    assert set(runs) == {(a1, a2) for a1 in w.values for a2 in b.values}
+    assert (w.values[w.start], b.values[b.start]) == defaults(fit_line.fit)["a0"]
+    assert steps.kind == "steps" and steps.values[0] == 0
+    frames = len(w.values) * len(b.values) * len(steps.values)
+    assert frames <= 300 and 7 <= len(w.values) <= 9 and 5 <= len(b.values) <= 7
+    for (a1, a2), path in runs.items():
+        assert len(path) == steps.values[-1] + 1
+        assert path[0].tolist() == [a1, a2]
+
+
+def test_from_every_start_the_loss_falls_at_every_step(explore):
+    x, y, runs = explore
+    for start, path in runs.items():
+        loss = loss_at(x.double(), y.double(), path.double())
+        assert torch.all(loss[1:] < loss[:-1]), start
+
+
+def test_from_every_start_100_steps_end_within_the_tolerance_of_lstsq(explore):
+    x, y, runs = explore
+    best = lstsq(x, y)
+    gaps = [(path[-1].double() - best).abs().max().item() for path in runs.values()]
+    assert max(gaps) < draw.TOLERANCE
+    # and not before: at step 30 some start is still far from it, so the claim is about 100
+    assert (
+        max((path[30].double() - best).abs().max().item() for path in runs.values())
+        > 0.1
+    )
+
+
+def test_the_intercept_settles_first_as_the_bowl_is_narrower_along_it(explore):
+    x, y, runs = explore
+    best = lstsq(x, y)
+    at30 = torch.stack([(path[30].double() - best).abs() for path in runs.values()])
+    slope, intercept = at30.max(dim=0).values
+    assert intercept < 0.05 and slope > 10 * intercept
+    # one bottom, and the loss curves more along the intercept: 2/n X^T X, by eigvalsh
+    h = 2 / len(y) * x.double().T @ x.double()
+    assert torch.all(torch.linalg.eigvalsh(h) > 0) and h[1, 1] > 2 * h[0, 0]
+
+
+def test_the_explorables_sentence_prints_the_runs_numbers(explore):
+    x, y, runs = explore
+    best = lstsq(x, y)
+    said = draw.explore_sentence(x, y, runs)
+    end = max((path[-1].double() - best).abs().max().item() for path in runs.values())
+    at30 = torch.stack([(path[30].double() - best).abs() for path in runs.values()])
+    assert f"within {end:.4f} of the least-squares line" in said
+    assert f"within {at30[:, 1].max():.3f} of least squares" in said
+    assert f"{at30[:, 0].max():.2f} away" in said and f"{len(runs)} starts" in said
+
+
+def test_the_explorables_alt_texts_carry_the_line_and_loss_of_the_state(explore):
+    x, y, runs = explore
+    alt = draw.explore_alt(x, y, runs)
+    for start, t in [((-1.0, 1.0), 0), ((-2.0, 3.0), 5), ((4.0, -1.0), 100)]:
+        a = runs[start][t].double()
+        loss = loss_at(x.double(), y.double(), a[None])[0]
+        said = alt({"w": start[0], "b": start[1], "step": t})
+        line = f"y = {a[0]:.2f}x {'+' if a[1] >= 0 else '-'} {abs(a[1]):.2f}".replace(
+            "-", "−"
+        )
+        assert f"after {t} steps" in said and f"the line {line}" in said
+        assert f"the loss is {loss:.3f}" in said
+
+
+def test_the_explorable_draws_every_state_in_both_themes(explore):
+    x, y, runs = explore
+    for theme in render.THEMES:
+        fig, artists, update = draw.explore_scene(x, y, runs, theme=theme)
+        w, _ = fig.get_size_inches()
+        assert w <= 7 and len(fig.axes) == 2
+        states = [
+            {"w": -1.0, "b": 1.0, "step": 0},
+            {"w": -1.0, "b": 1.0, "step": 100},
+            {"w": 4.0, "b": -1.0, "step": 2},
+        ]
+        frames = render.blit_frames(fig, artists, update, states)
+        assert all(f.shape == frames[0].shape for f in frames)
+        assert not np.array_equal(frames[0], frames[1])
+        assert not np.array_equal(frames[1], frames[2])
+
+
+def test_every_path_of_the_explorable_is_torch_optim_sgds_from_its_start(explore):
+    x, y, runs = explore
+    for start in [(-2.0, -1.0), (-1.0, 1.0), (4.0, 3.0), (1.0, 0.0)]:
+        reference = fit_line.fit_with_optim(x, y, a0=start, steps=100)
+        assert_close(runs[start], reference, atol=1e-6)  # float32, as the page runs it

@@ -733,3 +733,257 @@ def whole_program_sentence():
         f"least-squares minimum is {floor:.6f}), and its largest difference from torch.optim, "
         f"relative to the parameters' size."
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Explore: one update, stepped through
+
+EXPLORE = (
+    "SGD",
+    "momentum",
+    "RMSprop",
+    "Adam",
+)  # the race's, at the race's learning rates
+EXPLORE_STEPS = 30
+EXPLORE_ROWS = ("g", "m", "v", "step")
+
+
+def _state(opt, a, name):
+    """What optimizer `opt` keeps for the parameter `a` after a step: (m, v), None where it keeps
+    nothing. m is momentum's velocity (torch.optim.SGD's momentum_buffer) or Adam's m."""
+    if name == "momentum":
+        return opt.state[a]["momentum_buffer"].clone(), None
+    if name == "RMSprop":
+        return None, opt.v[0].clone()
+    if name == "Adam":
+        return opt.m[0].clone(), opt.v[0].clone()
+    return None, None
+
+
+def update_run(name, steps=EXPLORE_STEPS):
+    """Optimizer `name` of the race on the scaled line, update by update: for each step t = 1,
+    2, ..., a dict of the parameters before it ("a"), the gradient there ("g"), the state kept
+    after it ("m", "v"; None where the optimizer keeps none) and the change of the parameters
+    ("step")."""
+    optimizer, fixed, lr = OPTIMIZERS[name]
+    f = problem()[2]
+    a = torch.tensor(A0, dtype=torch.float64, requires_grad=True)
+    opt = optimizer([a], lr=lr, **fixed)
+    updates = []
+    for _ in range(steps):
+        opt.zero_grad()
+        f(a).backward()
+        before, g = a.detach().clone(), a.grad.clone()
+        opt.step()
+        m, v = _state(opt, a, name)
+        updates.append(
+            {"a": before, "g": g, "m": m, "v": v, "step": a.detach() - before}
+        )
+    return updates
+
+
+def update_runs():
+    """update_run of every optimizer of the explorable."""
+    return {name: update_run(name) for name in EXPLORE}
+
+
+def update_knobs():
+    """The explorable's knobs: the optimizer, and the update shown."""
+    return [
+        render.Knob("opt", "Optimizer", EXPLORE, kind="buttons"),
+        render.Knob(
+            "step",
+            "Update",
+            tuple(range(1, EXPLORE_STEPS + 1)),
+            labels=[
+                f"update {t} of {EXPLORE_STEPS}" for t in range(1, EXPLORE_STEPS + 1)
+            ],
+            kind="steps",
+        ),
+    ]
+
+
+ROW_NAMES = {
+    "g": "gradient g",
+    "m": "m, velocity",
+    "v": "√v, rms of g",
+    "step": "step Δa",
+}
+
+
+def _number(value):
+    """A number for the bars: three digits, or two and a power of ten where it is tiny."""
+    return numbers.minus(
+        f"{value:.3g}" if abs(value) >= 1e-3 or value == 0 else f"{value:.2g}"
+    )
+
+
+def _shown(update, row):
+    """The two numbers drawn in `row` for one update (√v for v), or None."""
+    value = update[row]
+    if value is None:
+        return None
+    return value.sqrt() if row == "v" else value
+
+
+def update_scene(runs, theme="light"):
+    """The explorable's figure: the path on the loss's contour lines with the update's step and the
+    gradient's direction (left), and the update's numbers as bars, a pair per row (right)."""
+    x, y, _, best, _ = problem()
+    names = ("slope a₁", "intercept a₂")
+    with render.themed(theme) as p:
+        fig = render.new_figure(7.0, 3.8)
+        ax_path, ax_bars = fig.subplots(1, 2, width_ratios=[1, 1.1])
+        draw_contours(ax_path, x, y, (-1.3, 1.3), (0.6, 3.2), p, n=81, levels=12)
+        ax_path.plot(
+            *best.tolist(), "*", color=p["role"]["answer"], ms=12, mec=p["fg"], zorder=5
+        )
+        ax_path.plot(*A0, "s", color=p["fg"], ms=6, zorder=5)
+        (trail,) = ax_path.plot([], [], ".-", color=p["role"]["path"], lw=1.4, ms=4)
+        (ball,) = ax_path.plot(
+            [], [], "o", color=p["role"]["path"], ms=7, mec=p["fg"], zorder=6
+        )
+        arrows = [  # the direction of -g, wide, and over it the step, narrow
+            ax_path.quiver(
+                *A0,
+                0,
+                0,
+                color=color,
+                angles="xy",
+                scale_units="xy",
+                scale=1,
+                width=width,
+                zorder=7,
+            )
+            for color, width in ((p["role"]["answer"], 0.016), (p["fg"], 0.007))
+        ]
+        ax_path.set_xlabel("slope $a_1$")
+        ax_path.set_ylabel("intercept $a_2$")
+        ax_path.plot([], [], color=p["role"]["answer"], lw=3, label="−g, its direction")
+        ax_path.plot([], [], color=p["fg"], lw=3, label="the step")
+        ax_path.legend(loc="upper left", handlelength=1.2)
+
+        rows = len(EXPLORE_ROWS)
+        colors = (p["role"]["path"], p["role"]["second"])
+        bars, values, absent = [], [], []
+        for r in range(len(EXPLORE_ROWS)):
+            y0 = rows - 1 - r
+            for k in range(2):
+                yk = y0 + (0.17 if k == 0 else -0.17)
+                (bar,) = ax_bars.barh(yk, 0, height=0.3, color=colors[k])
+                bars.append(bar)
+                values.append(ax_bars.text(1.08, yk, "", va="center", ha="left"))
+            absent.append(
+                ax_bars.text(0.08, y0, "", va="center", ha="left", color=p["muted"])
+            )
+        ax_bars.axvline(0, color=p["muted"], lw=0.8)
+        ax_bars.set_xlim(-1, 2.3)  # the numbers, right of the bars
+        ax_bars.set_ylim(-0.6, rows - 0.4)
+        ax_bars.set_yticks(
+            range(rows), [ROW_NAMES[row] for row in reversed(EXPLORE_ROWS)]
+        )
+        ax_bars.set_xticks([])
+        ax_bars.grid(False)
+        ax_bars.spines[["left", "bottom"]].set_visible(False)
+        ax_bars.tick_params(axis="y", length=0)
+        ax_bars.set_xlabel("each row drawn to its larger number", loc="left")
+        for k in range(2):
+            ax_bars.plot([], [], "s", color=colors[k], ms=8, label=names[k])
+        ax_bars.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncols=2)
+        title = fig.suptitle(" ")
+
+        def update(state):
+            name, t = state["opt"], state["step"]
+            run = runs[name]
+            now = run[t - 1]
+            path = torch.stack([u["a"] for u in run[:t]]).numpy()
+            trail.set_data(path[:, 0], path[:, 1])
+            ball.set_data(path[-1:, 0], path[-1:, 1])
+            g, step = now["g"], now["step"]
+            # the direction only: -g to scale would leave the axes (no arrow at round-off)
+            direction = -0.35 * g / g.norm() if g.norm() > 1e-10 else 0 * g
+            for arrow, (u, v) in zip(arrows, (direction.tolist(), step.tolist())):
+                arrow.set_offsets([path[-1]])
+                arrow.set_UVC(u, v)
+            for r, row in enumerate(EXPLORE_ROWS):
+                shown = _shown(now, row)
+                absent[r].set_text("" if shown is not None else "none")
+                top = 0 if shown is None else shown.abs().max().item()
+                for k in range(2):
+                    bar, text = bars[2 * r + k], values[2 * r + k]
+                    if shown is None:
+                        bar.set_width(0)
+                        text.set_text("")
+                        continue
+                    bar.set_width(shown[k].item() / top if top > 0 else 0)
+                    text.set_text(_number(shown[k].item()))
+            lr = OPTIMIZERS[name][2]
+            title.set_text(f"{name}, η = {lr:g}: update {t} of {EXPLORE_STEPS}")
+
+        artists = [trail, ball, *arrows, *bars, *values, *absent, title]
+    return fig, artists, update
+
+
+def update_caption():
+    """The explorable's caption, from this module's settings."""
+    return (
+        f"The race's first {EXPLORE_STEPS} updates on the line with its input scaled by "
+        f"{SCALE:g}, at the race's learning rates. Left: the path so far on the loss's contour "
+        f"lines, the update's step (the narrow arrow) over the direction of −g (the wide green "
+        f"one). Right: the update's gradient, what the optimizer keeps after it (momentum's "
+        f"velocity or Adam's m, and the root of v) and the step, for each parameter; each row "
+        f"is drawn to its larger number, so the bars compare the slope with the intercept."
+    )
+
+
+def update_alt(runs):
+    """The alt text of each state of the explorable, with the update's numbers."""
+
+    def pair(v):
+        return f"({_number(v[0].item())}, {_number(v[1].item())})"
+
+    def alt(state):
+        name, t = state["opt"], state["step"]
+        now = runs[name][t - 1]
+        kept = [
+            f"{('m' if row == 'm' else '√v')} = {pair(_shown(now, row))}"
+            for row in ("m", "v")
+            if now[row] is not None
+        ]
+        kept = "; ".join(kept) if kept else f"{name} keeps no state"
+        return (
+            f"{name} on the line with its input scaled by {SCALE:g}, update {t} of "
+            f"{EXPLORE_STEPS}, from a = {pair(now['a'])}: the gradient there is "
+            f"{pair(now['g'])}; {kept}; the step is {pair(now['step'])}. Left, the path so far "
+            f"on the loss's contour lines, with the step and the direction of −g as arrows; "
+            f"right, the same numbers as bars, slope and intercept in each row."
+        )
+
+    return alt
+
+
+def angle(u, v):
+    """The angle between two vectors, in degrees."""
+    cos = (u @ v / (u.norm() * v.norm())).clamp(-1, 1)
+    return math.degrees(math.acos(cos.item()))
+
+
+def update_sentence(runs, turned=10):
+    """What to look for in the explorable, in numbers from its runs."""
+    sgd, rms, adam = runs["SGD"][0], runs["RMSprop"][0], runs["Adam"][0]
+    ratio = (sgd["g"][0] / sgd["g"][1]).abs().item()
+    late = runs["momentum"][turned - 1]
+
+    def steps(update):
+        a1, a2 = update["step"].abs().tolist()
+        return f"{a1:.3f} and {a2:.3f}"
+
+    return (
+        f"Step through SGD first: its step is −η g, along −g, and at update 1 the slope's is "
+        f"{(sgd['step'][0] / sgd['step'][1]).abs().item():.0f} times the intercept's, as their "
+        f"gradients are. Momentum steps by −η m, along its velocity, the sum of the gradients "
+        f"so far, each weighted by μ for every step since: by update {turned} its step points "
+        f"{angle(late['step'], -late['g']):.0f}° away from −g. RMSprop and Adam divide each "
+        f"parameter's step by its own √v: at update 1, with the two gradients {ratio:.0f} times "
+        f"apart, RMSprop steps {steps(rms)} and Adam {steps(adam)}, the same in both parameters."
+    )

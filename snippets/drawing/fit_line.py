@@ -13,7 +13,12 @@ from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from snippets import fit_line
 from snippets.drawing import render
-from snippets.drawing.line_problem import least_squares, line_label, losses
+from snippets.drawing.line_problem import (
+    draw_contours,
+    least_squares,
+    line_label,
+    losses,
+)
 from snippets.drawing.numbers import fixed
 from snippets.drawing.tables import refusals
 
@@ -229,4 +234,164 @@ def error_table(lesson):
             ("make_data(n=1)", lambda: lesson.make_data(n=1)),
             ("mse(y, y[:-1])", lambda: lesson.mse(y, y[:-1])),
         ]
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Explore: set the line by hand, then step
+
+START_SLOPES = (-2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0)  # the slope a1 to start from
+START_INTERCEPTS = (-1.0, 0.0, 1.0, 2.0, 3.0)  # the intercept a2 to start from
+EXPLORE_STEPS = (0, 1, 3, 10, 30, 100)  # the steps the reader can see
+TOLERANCE = 0.01  # every start ends this close to least squares, in each parameter
+
+
+def explore_runs(x, y):
+    """For every start (a1, a2) of the explorable, the path of `fit` from it, with fit's defaults:
+    a dict from the start to its path."""
+    steps = EXPLORE_STEPS[-1]
+    return {
+        (a1, a2): fit_line.fit(x, y, a0=(a1, a2), steps=steps)
+        for a1 in START_SLOPES
+        for a2 in START_INTERCEPTS
+    }
+
+
+def explore_knobs():
+    """The explorable's knobs: the start's slope and intercept, and the step."""
+    start = inspect.signature(fit_line.fit).parameters["a0"].default
+    return [
+        render.Knob(
+            "w",
+            "Start slope a₁",
+            START_SLOPES,
+            labels=[fixed(v, 0) for v in START_SLOPES],
+            start=START_SLOPES.index(start[0]),
+        ),
+        render.Knob(
+            "b",
+            "Start intercept a₂",
+            START_INTERCEPTS,
+            labels=[fixed(v, 0) for v in START_INTERCEPTS],
+            start=START_INTERCEPTS.index(start[1]),
+        ),
+        render.Knob(
+            "step",
+            "Step",
+            EXPLORE_STEPS,
+            labels=[f"step {t}" for t in EXPLORE_STEPS],
+            kind="steps",
+        ),
+    ]
+
+
+def explore_scene(x, y, runs, theme="light"):
+    """The explorable's figure: the data with the line of the state (left), and the loss as
+    contour lines with the path to the state (right)."""
+    ends = _ends(x).numpy()
+    best, floor = least_squares(x, y)
+    loss = {start: losses(x, y, path).numpy() for start, path in runs.items()}
+    paths = {start: path.numpy() for start, path in runs.items()}
+    with render.themed(theme) as p:
+        fig = render.new_figure(7.0, 3.2)
+        ax_fit, ax_loss = fig.subplots(1, 2, width_ratios=[1, 1.05])
+        ax_fit.plot(x[:, 0], y, ".", ms=5, color=p["muted"], zorder=2)
+        ax_fit.plot(
+            ends,
+            ends * best[0].item() + best[1].item(),
+            ":",
+            color=p["role"]["answer"],
+            lw=2.2,
+            zorder=3,
+            label=f"least squares: loss {floor:.3f}",
+        )
+        (start_line,) = ax_fit.plot(
+            [], [], "--", color=p["role"]["wrong"], lw=1.4, zorder=3, label="start"
+        )
+        (line,) = ax_fit.plot([], [], color=p["role"]["path"], zorder=4, label="now")
+        ax_fit.set_xlim(-1.05, 1.05)
+        ax_fit.set_ylim(-5.5, 7.5)
+        ax_fit.set_xlabel("x")
+        ax_fit.set_ylabel("y")
+        ax_fit.legend(loc="upper left", handlelength=1.6)
+        a1_lim = (START_SLOPES[0] - 0.6, START_SLOPES[-1] + 0.6)
+        a2_lim = (START_INTERCEPTS[0] - 0.6, START_INTERCEPTS[-1] + 0.6)
+        draw_contours(ax_loss, x, y, a1_lim, a2_lim, p, n=81, levels=12)
+        starts = torch.tensor(list(runs))
+        ax_loss.plot(starts[:, 0], starts[:, 1], ".", color=p["muted"], ms=3, zorder=3)
+        ax_loss.plot(
+            *best.tolist(), "*", color=p["role"]["answer"], ms=12, mec=p["fg"], zorder=5
+        )
+        (mark,) = ax_loss.plot([], [], "s", color=p["role"]["wrong"], ms=6, zorder=4)
+        (trail,) = ax_loss.plot([], [], color=p["role"]["path"], lw=1.6, zorder=4)
+        (ball,) = ax_loss.plot(
+            [], [], "o", color=p["role"]["path"], ms=7, mec=p["fg"], zorder=6
+        )
+        title = fig.suptitle(" ")
+
+        def update(state):
+            start, t = (state["w"], state["b"]), state["step"]
+            path = paths[start]
+            a = path[t]
+            start_line.set_data(ends, ends * path[0, 0] + path[0, 1])
+            line.set_data(ends, ends * a[0] + a[1])
+            mark.set_data(path[:1, 0], path[:1, 1])
+            trail.set_data(path[: t + 1, 0], path[: t + 1, 1])
+            ball.set_data([a[0]], [a[1]])
+            title.set_text(f"step {t}: loss {loss[start][t]:.3f}")
+
+    return fig, [start_line, line, mark, trail, ball, title], update
+
+
+def explore_alt(x, y, runs):
+    """The alt text of each state of the explorable, from its run."""
+    _, floor = least_squares(x, y)
+    best = least_squares(x, y)[0]
+    loss = {start: losses(x, y, path) for start, path in runs.items()}
+
+    def alt(state):
+        start, t = (state["w"], state["b"]), state["step"]
+        path = runs[start]
+        return (
+            f"Left: the {len(y)} points, the least-squares line {line_label(best)} dotted, the "
+            f"start {line_label(path[0])} dashed, and after {t} steps of gradient descent the "
+            f"line {line_label(path[t])}. Right: the loss as contour lines over slope and "
+            f"intercept, with the path from the start to step {t}: the loss is "
+            f"{loss[start][t]:.3f} there, against {floor:.3f} for least squares."
+        )
+
+    return alt
+
+
+def explore_gaps(x, y, runs, t):
+    """The largest distance, over all starts, of the slope and of the intercept from least
+    squares after t steps."""
+    best = least_squares(x, y)[0]
+    gaps = torch.stack([(path[t] - best).abs() for path in runs.values()])
+    return gaps.max(dim=0).values.tolist()
+
+
+def explore_caption(x, y, runs):
+    """The explorable's caption, with its settings from fit's defaults."""
+    lr = inspect.signature(fit_line.fit).parameters["lr"].default
+    return (
+        f"Choose a start, then step: gradient descent with learning rate {lr:g}, as fit runs it, "
+        f"from each of the {len(runs)} starts (the grey dots, right). Left: the data, the least-"
+        f"squares line (dotted), the start (dashed) and the line now. Right: the loss as contour "
+        f"lines over slope and intercept, the path so far and the least-squares minimum (star)."
+    )
+
+
+def explore_sentence(x, y, runs, settled=30):
+    """What the explorable shows, in numbers from its runs."""
+    last = EXPLORE_STEPS[-1]
+    slope, intercept = explore_gaps(x, y, runs, settled)
+    end = max(explore_gaps(x, y, runs, last))
+    return (
+        f"From every one of the {len(runs)} starts the loss falls at every step, and after "
+        f"{last} steps every run is within {end:.4f} of the least-squares line in both slope and "
+        f"intercept (the tests hold it to {TOLERANCE:g}). The paths bend on the way: they fall "
+        f"first along the intercept, then creep along the slope. By step {settled} every "
+        f"intercept is within {intercept:.3f} of least squares, while a slope can still be "
+        f"{slope:.2f} away."
     )
