@@ -518,7 +518,7 @@ def _knob_html(name, knob, index):
     buttons = "".join(
         f'<button type="button" data-by="{by}" aria-label="{text}">{face}</button>'
         for by, face, text in (
-            (0, "&#8634;&#xFE0E; 0", f"Back to {knob.labels[0]}"),
+            (0, "&#8634;&#xFE0E;", f"Back to {knob.labels[0]}"),
             (1, "+1", "One step on"),
             (10, "+10", "Ten steps on"),
             (100, "+100", "A hundred steps on"),
