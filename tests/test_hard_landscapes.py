@@ -762,7 +762,8 @@ def test_on_himmelblau_adam_agrees_with_gd_and_momentum_differs_where_the_page_s
     text = draw.explore_sentences(runs, points)["Himmelblau"]
     assert "all 27 runs end at a minimum" in text
     assert "same one as GD from all 9 starts" in text
-    assert f"another from {len(moved)}: the {draw._and(moved)}." in text
+    listed = ", ".join(moved[:-1]) + " and " * (len(moved) > 1) + moved[-1]
+    assert f"another from {len(moved)}: the {listed}." in text
     # from the left GD goes down to the minimum below; momentum overshoots to the one above
     assert (
         ends["GD"][3] == PUBLISHED_MINIMA[2]

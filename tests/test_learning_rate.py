@@ -1002,7 +1002,7 @@ def test_every_explorable_frames_alt_text_says_what_its_run_did_with_numbers(
     for (lr, a0), run in list(explored.items())[::7]:
         alt = draw.explore_alt(x, y, explored, {"lr": lr, "start": a0})
         assert len(alt.split()) >= 12 and f"learning rate {lr:g}" in alt
-        assert draw._point(a0) in alt
+        assert f"from ({a0[0]:g}, {a0[1]:g})".replace("-", "−") in alt
         stopped = f"stopped at step {run.diverged_at}" in alt
         assert stopped == (run.diverged_at is not None)
         if not stopped:
