@@ -278,7 +278,10 @@ def test_in_a_jupyter_kernel_train_py_written_to_a_file_trains_and_pasted_alone_
     # Two processes write it at once, so their writes may interleave ("AttributeError: " of one
     # between the other's): look for the parts, each written whole.
     err = capfd.readouterr().err
-    assert "AttributeError" in err and "Can't get attribute 'run_rank' on <module '__main__'" in err
+    assert (
+        "AttributeError" in err
+        and "Can't get attribute 'run_rank' on <module '__main__'" in err
+    )
     assert not any("run_rank" in cell for cell in printed)
     assert (tmp_path / "train.py").is_file()
     for cell in (printed[4], printed[5]):

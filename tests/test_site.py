@@ -430,3 +430,44 @@ def test_every_table_header_cell_names_its_column(site):
         if re.search(r"<th(?: [^>]*)?>\s*</th>", text := page.read_text())
     }
     assert empty == {}
+
+
+class Buttons(HTMLParser):
+    """(aria-label, visible text) of every button on a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.found, self.open = [], None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "button":
+            self.open = [dict(attrs).get("aria-label"), ""]
+
+    def handle_data(self, data):
+        if self.open is not None:
+            self.open[1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "button" and self.open is not None:
+            self.found.append(tuple(self.open))
+            self.open = None
+
+
+def test_every_named_buttons_name_contains_its_visible_text(site):
+    """A speech-input user says what they see ("click plus ten"): a button's accessible name has
+    to contain its visible words and numbers (WCAG 2.5.3, axe's label-content-name-mismatch)."""
+    checked, wrong = 0, []
+    for page in sorted(site.rglob("*.html")):
+        parser = Buttons()
+        parser.feed(page.read_text())
+        for label, raw in parser.found:
+            text = " ".join(raw.split())
+            if label is None or not re.search(r"\w", text):
+                continue  # named by its text, or by a symbol a voice cannot say
+            checked += 1
+            if text.lower() not in label.lower():
+                wrong.append((str(page.relative_to(site)), text, label))
+    assert (
+        checked >= 6
+    )  # the steps knobs' +1, +10, +100 on Fit a line and Adaptive step sizes
+    assert wrong == []

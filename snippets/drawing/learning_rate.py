@@ -207,7 +207,8 @@ def sweep_alt(x, y, lrs, runs):
         f"Log-log plot of the loss after {steps} steps against {len(lrs)} learning rates from "
         f"{lrs[0]:.2g} to {lrs[-1]:.3g}. The loss falls from {runs[0].losses[-1]:.2f} at the "
         f"smallest rate to the minimum {floor:.4f}, stays there up to {stable:.3g}, and from "
-        f"{blown:.3g} on every run diverges; the rule's cliff 2/h_max = {edge:.4f} lies between."
+        f"{blown:.3g} on every run diverges; the cliff the rule predicts, 2 over the largest "
+        f"curvature, {edge:.4f}, lies between."
     )
 
 

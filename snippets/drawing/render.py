@@ -515,13 +515,14 @@ def _knob_html(name, knob, index):
             f"<output>{shown}</output></div>"
         )
     steps = html.escape(json.dumps(list(knob.values)), quote=True)
+    # each name holds its button's visible text: a speech-input user says what they see
     buttons = "".join(
         f'<button type="button" data-by="{by}" aria-label="{text}">{face}</button>'
         for by, face, text in (
             (0, "&#8634;&#xFE0E;", f"Back to {knob.labels[0]}"),
-            (1, "+1", "One step on"),
-            (10, "+10", "Ten steps on"),
-            (100, "+100", "A hundred steps on"),
+            (1, "+1", "+1 step"),
+            (10, "+10", "+10 steps"),
+            (100, "+100", "+100 steps"),
         )
     )
     return (
